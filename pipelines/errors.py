@@ -1,0 +1,13 @@
+"""Errors with a message for the finance bureau (Chinese) and a stable code for engineers."""
+
+from __future__ import annotations
+
+
+class IngestError(Exception):
+    """A file that cannot be ingested; recorded in core.ingest_error, the run goes on."""
+
+    def __init__(self, stage: str, code: str, message: str) -> None:
+        super().__init__(f"[{stage}/{code}] {message}")
+        self.stage = stage
+        self.code = code
+        self.message = message

@@ -1,0 +1,114 @@
+"""Walk a document in order: track headings and parts, re-join wrapped lines, and send
+paragraphs to the narrative extractor and tables to the table extractor."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass
+
+from pipelines.catalogue import Resolver
+from pipelines.document import Block, Document
+from pipelines.extract.narrative import NarrativeExtractor
+from pipelines.extract.sections import SectionTracker, heading_style
+from pipelines.extract.statement import Statement
+from pipelines.extract.tables import TableExtractor
+from pipelines.text import compact
+
+_TERMINAL = tuple("。；;：:！？!?")
+# pdftotext and similar wrap sentences at a fixed width; a line this long that does not
+# end a sentence continues on the next line.
+_WRAP_MIN_CHARS = 28
+
+
+@dataclass
+class _Paragraph:
+    text: str
+    block_index: int
+    location: str
+    last_line: str = ""
+
+
+def extract_statements(
+    doc: Document, fiscal_year: int | None, resolver: Resolver
+) -> list[Statement]:
+    narrative = NarrativeExtractor(resolver, fiscal_year)
+    tables = TableExtractor(resolver, fiscal_year)
+    tracker = SectionTracker()
+    recent: deque[str] = deque(maxlen=4)
+    out: list[Statement] = []
+    for unit in _units(doc):
+        if isinstance(unit, _Paragraph):
+            if tracker.update(unit.text):
+                recent.append(unit.text)
+                continue
+            recent.append(unit.text)
+            if tracker.part == "glossary":
+                continue
+            part = tracker.part if tracker.part in ("annex", "overview") else "narrative"
+            out.extend(
+                narrative.extract(
+                    unit.text, unit.block_index, unit.location, part, tracker.path, len(out) + 1
+                )
+            )
+        else:
+            title = next((t for t in reversed(recent) if re.search(r"表|图|结构|情况", t)), "")
+            factor = _unit_factor(list(recent) + [r.text for r in unit[:3]])
+            part = "annex" if tracker.part == "annex" else "table"
+            section = " > ".join(x for x in (tracker.path, title.strip()) if x)
+            out.extend(tables.extract(unit, title, factor, part, section, len(out) + 1))
+            recent.clear()
+    return out
+
+
+def _unit_factor(texts: list[str]) -> float:
+    for text in texts:
+        m = re.search(r"单位[:：]\s*(万元|元)", compact(text))
+        if m:
+            return 1.0 if m.group(1) == "万元" else 1 / 10000
+    return 1.0
+
+
+def _units(doc: Document):
+    """Yield joined paragraphs and whole tables (lists of rows) in document order."""
+    pending: _Paragraph | None = None
+    table: list[Block] = []
+    for block in doc.blocks:
+        if block.kind == "table_row":
+            if pending:
+                yield pending
+                pending = None
+            if table and block.table_index != table[-1].table_index:
+                yield table
+                table = []
+            table.append(block)
+            continue
+        if table:
+            yield table
+            table = []
+        if pending and _continues(pending.last_line, block.text, doc.source_format):
+            first = pending.location.split("–")[0]
+            pending = _Paragraph(
+                pending.text + block.text,
+                pending.block_index,
+                f"{first}–{block.location}",
+                block.text,
+            )
+            continue
+        if pending:
+            yield pending
+        pending = _Paragraph(block.text, block.index, block.location, block.text)
+    if table:
+        yield table
+    if pending:
+        yield pending
+
+
+def _continues(previous_line: str, line: str, source_format: str) -> bool:
+    """Whether ``line`` continues the previous physical line (a sentence wrapped by the layout)."""
+    if source_format != "txt":
+        return False
+    prev = previous_line.strip()
+    if not prev or prev.endswith(_TERMINAL) or heading_style(line) or heading_style(prev):
+        return False
+    return len(prev) >= _WRAP_MIN_CHARS

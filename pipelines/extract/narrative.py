@@ -1,0 +1,457 @@
+"""Statements from narrative paragraphs.
+
+A paragraph is scanned for numbers with their units. Each number's label is the text
+between it and the previous number or clause delimiter; the label decides what the number
+is (a value, a change, a budget, a share, a completion rate, a count) and which metric it
+belongs to (vocabulary). Subject paths "X（类）Y（款）Z（项）" govern the generic labels
+that follow them ("支出决算为…").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from pipelines.catalogue import Resolver
+from pipelines.extract.statement import Statement
+from pipelines.extract.vocabulary import COUNT_UNITS, count_metric, metrics_for_label
+
+_NUMBER = re.compile(r"(?<![\d.])(-?\d[\d,]*(?:\.\d+)?)")
+_UNIT = re.compile(rf"\s*(亿元|万元|元|%|{COUNT_UNITS})")
+_DELIMS = "，,；;：:、"
+_SENTENCE_END = "。!?！？"
+_NAME = r"(?:[^()\s,，。；;:：、\"]|\((?!类\)|款\)|项\))[^()]{1,8}\))+?"
+_PATH = re.compile(
+    rf"(?P<c>{_NAME})\s*\(类\)(?:\s*(?P<k>{_NAME})\s*\(款\))?(?:\s*(?P<x>{_NAME})\s*\(项\))?"
+)
+_NAME_NOISE = re.compile(
+    r"^(?:[\d一二三四五六七八九十]+\s*[、.)]|\(\w{1,3}\)|其中|主要用于以下方面|主要用于)+"
+)
+
+_UP = "增加|增长|上升|提高|超支|多支出"
+_DOWN = "减少|下降|降低|节约|节支|减支|少支出"
+_CHANGE_VERB = re.compile(rf"(?P<verb>{_UP}|{_DOWN})了?(?:支出)?$")
+_BUDGET = re.compile(r"(?:年初|全年|调整后)?预算(?:数|金额|安排)?(?:为|是|共)?$")
+_COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后)?预算(?:数)?的?$")
+_SHARE = re.compile(r"占(?P<of>[^占]{0,20}?的)?(?:比重|比例)?(?:为)?$")
+_THRESHOLD_LEFT = re.compile(r"单价$|单价在?$")
+_THRESHOLD_RIGHT = re.compile(r"^\s*(?:\(含\))?\s*(?:以上|以下|以内)")
+
+_CLEAN = [
+    re.compile(r"[\"'“”‘’《》「」]"),
+    re.compile(r"(?:与|较|比|同比)(?:上年度?|上一年度?|去年|\d{4}年度?)(?:同期)?(?:相比|比较)?"),
+    re.compile(r"截至\d{4}年\d{1,2}月(?:\d{1,2}日|底|末)?"),
+    re.compile(r"\d{4}\s*年度?"),
+    re.compile(r"^[\s\d一二三四五六七八九十]+[、.)]"),
+    re.compile(r"^\(\w{1,3}\)"),
+    re.compile(
+        r"^(?:其中|主要用于以下方面|主要用于|包括|分别为|具体情况如下|全年|当年|本部门|本单位)+"
+    ),
+    re.compile(r"(?:为|是|达到|达|共计|共)$"),
+    re.compile(r"\s+"),
+]
+_GENERIC = re.compile(
+    r"(?:支出|决算|数|金额|资金|合计|共计|总额|费用|实际|执行数?|的|本年度?|全年|当年|其中)*"
+)
+
+
+def clean_label(text: str) -> str:
+    for pattern in _CLEAN:
+        text = pattern.sub("", text)
+    return text.strip(" ,，;；:：、.")
+
+
+def is_generic(label: str) -> bool:
+    """A label that names no metric of its own ("支出决算为"): it refers to the current subject."""
+    return bool(_GENERIC.fullmatch(label)) and not metrics_for_label(label)
+
+
+def normalize_with_map(original: str) -> tuple[str, list[int]]:
+    """NFKC per character, keeping for each normalized char the index of its original char."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, ch in enumerate(original):
+        n = unicodedata.normalize("NFKC", ch)
+        n = n.replace("“", '"').replace("”", '"').replace("\u3000", " ").replace("\xa0", " ")
+        out.append(n)
+        index.extend([i] * len(n))
+    return "".join(out), index
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    value: float
+    text: str
+    unit: str | None
+
+
+@dataclass
+class _ParagraphState:
+    statements: list[Statement] = field(default_factory=list)
+    path: tuple[int, int, Statement | None, object] | None = None  # (start, end, -, Resolution)
+    pending_budget: tuple[float, str | None] | None = None
+
+
+class NarrativeExtractor:
+    def __init__(self, resolver: Resolver, fiscal_year: int | None) -> None:
+        self.resolver = resolver
+        self.fiscal_year = fiscal_year
+
+    def extract(
+        self, original: str, block_index: int, location: str, part: str, section: str, next_no: int
+    ) -> list[Statement]:
+        norm, back = normalize_with_map(original)
+        state = _ParagraphState()
+        paths = [(m.start(), m.end(), m) for m in _PATH.finditer(norm)]
+        sentences = _sentence_spans(norm)
+        for s_start, s_end in sentences:
+            quote = original[back[s_start] : back[s_end - 1] + 1].strip() if s_end > s_start else ""
+            self._sentence(
+                norm, s_start, s_end, quote, paths, state, block_index, location, part, section
+            )
+        self._flush_budget(state, original.strip(), block_index, location, part, section)
+        for offset, st in enumerate(state.statements):
+            st.statement_no = next_no + offset
+        return state.statements
+
+    # -- one sentence -------------------------------------------------------------------
+    def _sentence(
+        self, norm, s_start, s_end, quote, paths, state, block_index, location, part, section
+    ):
+        tokens = list(_tokens(norm, s_start, s_end))
+        head_metric: str | None = None
+        topic: list[str] = []
+        sentence_stmts: list[Statement] = []
+        last_change: list[Statement] = []
+        cursor = s_start
+
+        def new(label: str, metric: str | None, **kw) -> Statement:
+            st = Statement(
+                statement_no=0,
+                block_index=block_index,
+                part=part,
+                section=section,
+                label=label,
+                metric=metric,
+                source_text=quote,
+                source_location=location,
+                **kw,
+            )
+            state.statements.append(st)
+            sentence_stmts.append(st)
+            return st
+
+        # A leading clause without numbers may name the sentence's subject ("…决算中，").
+        first_clause_end = _next_delim(norm, s_start, s_end)
+        if not tokens or tokens[0].start > first_clause_end:
+            lead = clean_label(norm[s_start:first_clause_end])
+            found = metrics_for_label(lead, section)
+            if found:
+                head_metric = found[0]
+                topic = found
+
+        for tok in tokens:
+            left_start = max(cursor, _last_delim(norm, s_start, tok.start))
+            governing = _governing_path(paths, tok.start, s_start)
+            if governing is not None and governing[1] > left_start:
+                left_start = governing[1]
+            raw_left = norm[left_start : tok.start]
+            cursor = tok.end
+            label = clean_label(raw_left)
+            right = norm[tok.end : _next_delim(norm, tok.end, s_end)]
+
+            if tok.unit in ("万元", "元", "亿元") or tok.unit is None:
+                if _THRESHOLD_LEFT.search(raw_left.strip()) or _THRESHOLD_RIGHT.match(
+                    norm[tok.end :]
+                ):
+                    continue  # "单价50万元以上": a threshold, not a figure
+                amount = _to_wan(tok.value, tok.unit)
+                change = _CHANGE_VERB.search(label)
+                if tok.unit is None:
+                    # A bare number counts only as an amount after "为" with a known metric.
+                    if not raw_left.rstrip().endswith(("为", "是")) or change:
+                        if raw_left.rstrip().endswith("占") or _SHARE.search(raw_left.rstrip()):
+                            self._percent(
+                                tok, raw_left, state, sentence_stmts, last_change, head_metric
+                            )
+                        continue
+                if change:
+                    sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
+                    target_label = clean_label(label[: change.start()])
+                    metrics = (
+                        [] if is_generic(target_label) else metrics_for_label(target_label, section)
+                    )
+                    last_change = self._attach_change(
+                        metrics, sign * amount, state, new, target_label, tok, governing
+                    )
+                    continue
+                budget = _BUDGET.search(label)
+                if budget and not _COMPLETION.search(label):
+                    target_label = clean_label(label[: budget.start()])
+                    metric = (
+                        None
+                        if is_generic(target_label)
+                        else next(iter(metrics_for_label(target_label, section)), None)
+                    )
+                    state.pending_budget = (amount, metric or (topic[0] if topic else None))
+                    continue
+                metrics: list[str] = []
+                subject = None
+                if is_generic(label) and governing is not None:
+                    subject = governing[2]
+                    metrics = [_function_metric(section)]
+                elif not is_generic(label):
+                    metrics = metrics_for_label(label, section)
+                elif topic:
+                    metrics = topic
+                if tok.unit is None and not metrics:
+                    continue
+                for metric in metrics or [None]:
+                    st = new(
+                        label or raw_left.strip(),
+                        metric,
+                        amount_wan=amount,
+                        unit=tok.unit or "万元",
+                        unit_assumed=tok.unit is None,
+                        value_text=tok.text,
+                    )
+                    if subject is not None:
+                        self._set_subject(st, subject)
+                    self._take_budget(st, state)
+                if metrics:
+                    topic = metrics
+            elif tok.unit == "%":
+                self._percent(tok, raw_left, state, sentence_stmts, last_change, head_metric)
+            else:
+                metric = count_metric(tok.unit, label, right)
+                new(
+                    label or right,
+                    metric,
+                    count_value=tok.value,
+                    unit=tok.unit,
+                    value_text=tok.text,
+                )
+                # "国内公务接待232批次，…，共计支出56.41万元": the count's label is the topic.
+                topic = metrics_for_label(label, section) or topic
+        self._flat_clauses(norm[s_start:s_end], state, sentence_stmts)
+
+    # -- attachments --------------------------------------------------------------------
+    def _percent(self, tok, raw_left, state, sentence_stmts, last_change, head_metric):
+        left = raw_left.strip()
+        values = [s for s in sentence_stmts if s.amount_wan is not None] or [
+            s for s in state.statements if s.amount_wan is not None
+        ]
+        change = _CHANGE_VERB.search(clean_label(left))
+        if _COMPLETION.search(left):
+            if values:
+                values[-1].completion_pct = tok.value
+            return
+        if change and last_change:
+            sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
+            for st in last_change:
+                st.change_pct = sign * tok.value
+            return
+        if change and values:
+            sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
+            values[-1].change_pct = sign * tok.value
+            return
+        share = _SHARE.search(left)
+        if share and values:
+            target = values[-1]
+            target.share_pct = tok.value
+            of = share.group("of")
+            head = (
+                None
+                if head_metric
+                else next((s for s in sentence_stmts if s.amount_wan is not None), None)
+            )
+            if of:
+                of_label = clean_label(of[:-1])
+                of_metrics = metrics_for_label(of_label)
+                target.share_of = of_metrics[0] if of_metrics else of_label
+            elif head is not None and head is not target:
+                # "本年收入合计X万元，其中：A万元，占S%": a share of the sentence's head figure.
+                target.share_of = head.metric or head.label
+            elif head_metric:
+                target.share_of = head_metric
+
+    def _attach_change(self, metrics, change, state, new, target_label, tok, governing):
+        """Attach a stated change to its figure in the same paragraph, else record it alone."""
+        attached: list[Statement] = []
+        if not metrics:
+            values = [s for s in state.statements if s.amount_wan is not None]
+            if values:
+                values[-1].change_wan = change
+                return [values[-1]]
+            return [new(target_label, None, change_wan=change, unit=tok.unit, value_text=tok.text)]
+        for metric in metrics:
+            match = next(
+                (
+                    s
+                    for s in reversed(state.statements)
+                    if s.metric == metric and s.change_wan is None
+                ),
+                None,
+            )
+            if match is None:
+                match = new(
+                    target_label, metric, change_wan=change, unit=tok.unit, value_text=tok.text
+                )
+            else:
+                match.change_wan = change
+            attached.append(match)
+        return attached
+
+    def _flat_clauses(self, text, state, sentence_stmts):
+        """ "…与上年持平": a zero change for the named metric or for the last figure."""
+        for m in re.finditer(r"([^，,；;。]*?)持平", text):
+            label = clean_label(m.group(1))
+            metrics = [] if is_generic(label) else metrics_for_label(label)
+            targets = []
+            for metric in metrics:
+                found = next((s for s in reversed(state.statements) if s.metric == metric), None)
+                targets.append(found or self._flat_only(state, sentence_stmts, label, metric))
+            if not metrics:
+                values = [s for s in state.statements if s.amount_wan is not None]
+                if values:
+                    targets.append(values[-1])
+            for st in targets:
+                st.flat = True
+                st.change_wan = 0.0 if st.change_wan is None else st.change_wan
+
+    def _flat_only(self, state, sentence_stmts, label, metric) -> Statement:
+        ref = (
+            sentence_stmts[-1]
+            if sentence_stmts
+            else (state.statements[-1] if state.statements else None)
+        )
+        st = Statement(
+            statement_no=0,
+            block_index=ref.block_index if ref else -1,
+            part=ref.part if ref else "narrative",
+            section=ref.section if ref else "",
+            label=label,
+            metric=metric,
+            source_text=ref.source_text if ref else label,
+            source_location=ref.source_location if ref else "",
+        )
+        state.statements.append(st)
+        return st
+
+    def _take_budget(self, st: Statement, state: _ParagraphState) -> None:
+        if state.pending_budget is None:
+            return
+        amount, metric = state.pending_budget
+        if metric is None or metric == st.metric or st.subject_code is not None:
+            st.budget_wan = amount
+            state.pending_budget = None
+
+    def _flush_budget(self, state, quote, block_index, location, part, section):
+        if state.pending_budget is None:
+            return
+        amount, metric = state.pending_budget
+        values = [s for s in state.statements if s.amount_wan is not None and s.budget_wan is None]
+        if values and (metric is None or values[-1].metric == metric):
+            values[-1].budget_wan = amount
+        else:
+            state.statements.append(
+                Statement(
+                    0,
+                    block_index,
+                    part,
+                    section,
+                    "预算",
+                    metric,
+                    quote,
+                    location,
+                    budget_wan=amount,
+                )
+            )
+        state.pending_budget = None
+
+    def _set_subject(self, st: Statement, match: re.Match) -> None:
+        names = [_clean_name(match.group(g)) if match.group(g) else None for g in ("c", "k", "x")]
+        res = self.resolver.resolve_path(*names, year=self.fiscal_year)
+        st.subject_code = res.code
+        st.subject_level = res.level
+        st.subject_name = res.name
+        st.label = "".join(f"{n}({lv})" for n, lv in zip(names, "类款项", strict=True) if n)
+        if res.warnings:
+            st.resolution_warning = "；".join(res.warnings)
+
+
+def _clean_name(name: str) -> str:
+    return _NAME_NOISE.sub("", name.strip()).strip()
+
+
+def _function_metric(section: str) -> str:
+    if "政府性基金" in section:
+        return "gov_fund_by_function"
+    if "国有资本经营" in section:
+        return "state_capital_by_function"
+    return "gpb_by_function"
+
+
+def _governing_path(paths, position: int, sentence_start: int):
+    """The last subject path that ends before ``position`` (a path governs its paragraph)."""
+    best = None
+    for start, end, m in paths:
+        if end <= position:
+            best = (start, end, m)
+    return best
+
+
+def _tokens(norm: str, start: int, end: int):
+    for m in _NUMBER.finditer(norm, start, end):
+        after = norm[m.end() : m.end() + 6]
+        if re.match(r"\s*(?:年|月|日|号|岁|周岁|次会议)", after):
+            continue
+        unit_m = _UNIT.match(norm, m.end(), end)
+        unit = unit_m.group(1) if unit_m else None
+        if unit == "台" and norm.startswith("(套)", unit_m.end()):
+            unit_end = unit_m.end() + 3
+            unit = "台(套)"
+        else:
+            unit_end = unit_m.end() if unit_m else m.end()
+        try:
+            value = float(m.group(1).replace(",", ""))
+        except ValueError:
+            continue
+        yield _Token(m.start(), unit_end, value, m.group(1), unit)
+
+
+def _to_wan(value: float, unit: str | None) -> float:
+    if unit == "元":
+        return round(value / 10000, 6)
+    if unit == "亿元":
+        return round(value * 10000, 6)
+    return value
+
+
+def _last_delim(norm: str, lo: int, hi: int) -> int:
+    for i in range(hi - 1, lo - 1, -1):
+        if norm[i] in _DELIMS:
+            return i + 1
+    return lo
+
+
+def _next_delim(norm: str, lo: int, hi: int) -> int:
+    for i in range(lo, hi):
+        if norm[i] in _DELIMS:
+            return i
+    return hi
+
+
+def _sentence_spans(norm: str) -> list[tuple[int, int]]:
+    spans = []
+    start = 0
+    for i, ch in enumerate(norm):
+        if ch in _SENTENCE_END:
+            spans.append((start, i + 1))
+            start = i + 1
+    if start < len(norm) and norm[start:].strip():
+        spans.append((start, len(norm)))
+    return spans

@@ -1,0 +1,216 @@
+"""Statements from table rows (Word tables, tab-separated lines).
+
+Three row shapes are recognized, whatever the table: subject rows that start with a
+functional code (joined "2010301" or split "201 | 03 | 01"), label/number pairs
+("本年收入合计 | 2,946.25"), and chart data (n labels followed by n numbers). Which metric a
+subject row feeds depends on the table's title; which number is which on its header.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipelines.catalogue import Resolver
+from pipelines.document import Block
+from pipelines.extract.statement import Statement
+from pipelines.extract.vocabulary import metrics_for_label
+from pipelines.text import compact
+
+_NUM = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
+_CODE_JOINED = re.compile(r"^(2\d{2}(?:\d{2}){0,2})(?:\s+(\S.*))?$")
+
+TABLE_KINDS = [
+    # (words in the title, metric of subject rows, metric of the 合计 row)
+    (("一般公共预算财政拨款基本支出",), None, None),
+    (("基本支出决算表",), None, None),
+    (("一般公共预算财政拨款支出",), "gpb_by_function", "gpb_expenditure"),
+    (("政府性基金",), "gov_fund_by_function", "gov_fund_expenditure"),
+    (("国有资本经营",), "state_capital_by_function", "state_capital_expenditure"),
+    (("收入决算表",), "income_by_function", "income_current_year"),
+    (("支出决算表",), "expenditure_by_function_all", "expenditure_current_year"),
+]
+
+_ROLE_WORDS = [
+    ("basic", ("基本支出",)),
+    ("project", ("项目支出",)),
+    ("budget", ("年初预算", "预算数")),
+    ("total", ("合计", "决算数", "本年支出", "金额", "小计")),
+]
+
+
+def _is_number(cell: str) -> bool:
+    return bool(_NUM.match(cell.replace(" ", "")))
+
+
+def _number(cell: str) -> float:
+    return float(cell.replace(",", "").replace(" ", ""))
+
+
+class TableExtractor:
+    def __init__(self, resolver: Resolver, fiscal_year: int | None) -> None:
+        self.resolver = resolver
+        self.fiscal_year = fiscal_year
+
+    def extract(
+        self,
+        rows: list[Block],
+        title: str,
+        unit_factor: float,
+        part: str,
+        section: str,
+        next_no: int,
+    ) -> list[Statement]:
+        kind = next((k for k in TABLE_KINDS if all(w in compact(title) for w in k[0])), None)
+        roles = _column_roles(rows)
+        out: list[Statement] = []
+        for row in rows:
+            cells = [c.strip() for c in row.cells] or row.text.split("\t")
+            made = self._subject_row(row, cells, kind, roles, unit_factor, part, section)
+            if made is None:
+                made = self._chart_row(row, cells, title, unit_factor, section)
+            if made is None:
+                made = self._label_pairs(row, cells, kind, roles, unit_factor, part, section)
+            out.extend(made)
+        for offset, st in enumerate(out):
+            st.statement_no = next_no + offset
+        return out
+
+    def _subject_row(
+        self, row, cells, kind, roles, factor, part, section
+    ) -> list[Statement] | None:
+        digits: list[str] = []
+        i = 0
+        while i < len(cells) and (re.fullmatch(r"\d{2,7}", cells[i]) or cells[i] == ""):
+            if cells[i]:
+                digits.append(cells[i])
+            i += 1
+        code_text = "".join(digits)
+        name = None
+        if i < len(cells) and not digits:
+            m = _CODE_JOINED.match(cells[i])
+            if m and m.group(2):
+                code_text, name = m.group(1), m.group(2)
+                i += 1
+        if not re.fullmatch(r"2\d{2}(?:\d{2}){0,2}", code_text):
+            return None
+        if kind is None or kind[1] is None:
+            return []  # a subject row in a table we do not normalize (e.g. economic codes)
+        while name is None and i < len(cells):
+            if cells[i] and not _is_number(cells[i]):
+                name = cells[i]
+            i += 1
+        numbers = {
+            j: _number(c) * factor for j, c in enumerate(cells) if j >= i and c and _is_number(c)
+        }
+        if not numbers:
+            return []
+        res = self.resolver.resolve_row(code_text, name, self.fiscal_year)
+        st = self._statement(row, name or code_text, kind[1], part, section)
+        st.subject_code, st.subject_level, st.subject_name = res.code, res.level, name
+        if res.warnings:
+            st.resolution_warning = "；".join(res.warnings)
+        _fill_columns(st, numbers, roles)
+        return [st]
+
+    def _chart_row(self, row, cells, title, factor, section) -> list[Statement] | None:
+        filled = [c for c in cells if c]
+        if filled and re.fullmatch(r"(?:单位[:：])?(?:万元|元)", filled[0]):
+            filled = filled[1:]  # chart data exported with its axis unit first
+        n = len(filled) // 2
+        if n < 2 or len(filled) % 2 or not all(_is_number(c) for c in filled[n:]):
+            return None
+        labels = filled[:n]
+        if any(_is_number(c) for c in labels):
+            return None
+        out = []
+        for label, value in zip(labels, filled[n:], strict=True):
+            st = self._statement(row, label, None, "chart", section)
+            res = self.resolver.resolve_path(label, year=self.fiscal_year)
+            metrics = metrics_for_label(compact(label), section)
+            if res.code and not metrics:
+                st.metric = (
+                    "gpb_by_function"
+                    if "一般公共预算" in compact(title)
+                    else "expenditure_by_function_all"
+                )
+                st.subject_code, st.subject_level, st.subject_name = res.code, res.level, label
+            else:
+                st.metric = metrics[0] if metrics else None
+            st.amount_wan = _number(value) * factor
+            st.value_text = value
+            st.unit = "万元" if factor == 1 else "元"
+            out.append(st)
+        return out
+
+    def _label_pairs(self, row, cells, kind, roles, factor, part, section) -> list[Statement]:
+        out = []
+        j = 0
+        while j < len(cells):
+            label = cells[j]
+            nxt = next((k for k in range(j + 1, len(cells)) if cells[k]), None)
+            if not label or _is_number(label) or nxt is None or not _is_number(cells[nxt]):
+                j += 1
+                continue
+            clean = re.sub(r"^[一二三四五六七八九十\d]+[、.．]", "", compact(label)).rstrip(":：")
+            if clean in {"合计", "总计"} and kind and kind[2]:
+                metrics = [kind[2]]
+            else:
+                metrics = metrics_for_label(clean, section)
+            numbers = {
+                k: _number(cells[k]) * factor
+                for k in range(nxt, len(cells))
+                if cells[k] and _is_number(cells[k])
+            }
+            st = self._statement(row, clean, metrics[0] if metrics else None, part, section)
+            if clean in {"合计", "总计"} and kind and kind[2]:
+                _fill_columns(st, numbers, roles)
+                out.append(st)
+                break
+            st.amount_wan = numbers[nxt]
+            st.value_text = cells[nxt]
+            st.unit = "万元" if factor == 1 else "元"
+            out.append(st)
+            j = nxt + 1
+        return out
+
+    def _statement(
+        self, row: Block, label: str, metric: str | None, part: str, section: str
+    ) -> Statement:
+        return Statement(
+            statement_no=0,
+            block_index=row.index,
+            part=part,
+            section=section,
+            label=label,
+            metric=metric,
+            source_text=row.text,
+            source_location=row.location,
+        )
+
+
+def _column_roles(rows: list[Block]) -> dict[int, str]:
+    """Column index -> role, read from the header rows (those before the first number)."""
+    roles: dict[int, str] = {}
+    for row in rows:
+        cells = list(row.cells)
+        if any(_is_number(c) for c in cells if c and not re.fullmatch(r"\d{3,7}", c)):
+            break
+        for j, cell in enumerate(cells):
+            text = compact(cell)
+            for role, words in _ROLE_WORDS:
+                if any(w in text for w in words) and j not in roles:
+                    roles[j] = role
+                    break
+    return roles
+
+
+def _fill_columns(st: Statement, numbers: dict[int, float], roles: dict[int, str]) -> None:
+    """Put a row's numbers in their columns; without a usable header, the first is the total."""
+    by_role = {roles[j]: v for j, v in numbers.items() if j in roles}
+    first = numbers[min(numbers)]
+    st.amount_wan = by_role.get("total", first)
+    st.basic_wan = by_role.get("basic")
+    st.project_wan = by_role.get("project")
+    st.budget_wan = by_role.get("budget")
+    st.unit = "万元"
+    st.value_text = f"{st.amount_wan:.2f}"

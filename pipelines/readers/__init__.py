@@ -1,0 +1,46 @@
+"""Readers turn a file into a Document; the format is detected from content, not the extension."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipelines.document import Document
+from pipelines.errors import IngestError
+from pipelines.readers.detect import detect_format
+from pipelines.readers.docx_reader import read_docx
+from pipelines.readers.txt_reader import read_txt
+
+SUPPORTED_SUFFIXES = {".txt", ".docx", ".pdf", ".xlsx", ".xls", ".doc"}
+
+_UNSUPPORTED = {
+    "pdf": "PDF 文件暂不支持读取（将在后续版本支持）。请同时提供该报告的 .docx 或 .txt 版本。",
+    "xlsx": "Excel 附表暂不支持读取（将在后续版本支持）。请同时提供该报告的 .docx 或 .txt 版本。",
+    "ole": "旧版 Office 文件（.doc/.xls）不受支持。请在 Word/WPS 中另存为 .docx 后重新放入 raw/。",
+}
+
+
+def read_document(path: Path, source_path: str) -> Document:
+    """Read ``path`` into blocks; raise IngestError with a specific message otherwise."""
+    data = path.read_bytes()
+    if not data.strip():
+        raise IngestError(
+            "read", "empty_file", "文件为空（0 字节或只有空白）。请重新导出该报告后放入 raw/。"
+        )
+    fmt = detect_format(data)
+    if fmt == "docx":
+        return read_docx(data, source_path)
+    if fmt == "text":
+        return read_txt(data, source_path)
+    if fmt in _UNSUPPORTED:
+        raise IngestError("read", f"unsupported_{fmt}", _UNSUPPORTED[fmt])
+    if fmt == "zip":
+        raise IngestError(
+            "read",
+            "unknown_zip",
+            "文件是压缩包，但不是 Word 文档（缺少 word/document.xml），可能已损坏或扩展名有误。",
+        )
+    raise IngestError(
+        "read",
+        "binary_file",
+        "文件不是文本，也不是可识别的文档格式（.txt/.docx）。请检查文件是否损坏。",
+    )

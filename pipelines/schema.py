@@ -1,0 +1,164 @@
+"""Warehouse tables: one definition used for the DDL, the staging files and the loaders.
+
+Names in DESIGN.md section 5 are a published contract: add columns, never rename.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+# Columns shared by the metric-family tables (totals, income, 三公 ...).
+_FACT_COLUMNS = [
+    ("report_id", "VARCHAR"),
+    ("statement_no", "INTEGER"),
+    ("metric", "VARCHAR"),
+    ("metric_name", "VARCHAR"),
+    ("label", "VARCHAR"),
+    ("amount_wan", "DOUBLE"),
+    ("count_value", "DOUBLE"),
+    ("unit", "VARCHAR"),
+    ("share_pct", "DOUBLE"),
+    ("share_of", "VARCHAR"),
+    ("change_wan", "DOUBLE"),
+    ("change_pct", "DOUBLE"),
+    ("flat", "BOOLEAN"),
+    ("budget_wan", "DOUBLE"),
+    ("completion_pct", "DOUBLE"),
+    ("part", "VARCHAR"),
+    ("section", "VARCHAR"),
+    ("source_text", "VARCHAR"),
+    ("source_location", "VARCHAR"),
+]
+
+# Family tables: name -> (statement families they hold, description).
+FACT_TABLES: dict[str, tuple[tuple[str, ...], str]] = {
+    "core.report_total": (
+        ("totals", "fund"),
+        "收支总计、本年收支合计、结转结余、各类财政拨款支出总额",
+    ),
+    "core.income_by_source": (("income",), "本年收入按来源（财政拨款、事业收入、其他收入……）"),
+    "core.expenditure_by_type": (("expenditure_type",), "本年支出按性质（基本支出、项目支出……）"),
+    "core.basic_expenditure": (("basic",), "一般公共预算财政拨款基本支出：人员经费与公用经费"),
+    "core.three_public_expense": (("three_public",), "“三公”经费及其构成，公务接待批次与人次"),
+    "core.admin_operating_expense": (("admin",), "机关运行经费"),
+    "core.government_procurement": (("procurement",), "政府采购支出（货物、工程、服务）"),
+    "core.asset_holding": (("assets",), "国有资产占有：车辆、大额设备数量"),
+    "core.staff_count": (("staff",), "编制与人员数量"),
+    "core.performance": (("performance",), "预算绩效管理：绩效目标覆盖的项目数"),
+}
+
+TABLES: dict[str, list[tuple[str, str]]] = {
+    "core.report": [
+        ("report_id", "VARCHAR"),
+        ("department", "VARCHAR"),
+        ("region", "VARCHAR"),
+        ("fiscal_year", "INTEGER"),
+        ("source_path", "VARCHAR"),
+        ("source_sha256", "VARCHAR"),
+        ("source_format", "VARCHAR"),
+        ("source_encoding", "VARCHAR"),
+        ("source_bytes", "BIGINT"),
+        ("department_from", "VARCHAR"),  # content or path
+        ("fiscal_year_from", "VARCHAR"),
+        ("block_count", "INTEGER"),
+        ("statement_count", "INTEGER"),
+    ],
+    "core.statement": [
+        ("report_id", "VARCHAR"),
+        ("statement_no", "INTEGER"),
+        ("block_index", "INTEGER"),
+        ("part", "VARCHAR"),
+        ("section", "VARCHAR"),
+        ("label", "VARCHAR"),
+        ("metric", "VARCHAR"),
+        ("subject_code", "VARCHAR"),
+        ("subject_level", "VARCHAR"),
+        ("subject_name", "VARCHAR"),
+        ("amount_wan", "DOUBLE"),
+        ("count_value", "DOUBLE"),
+        ("unit", "VARCHAR"),
+        ("value_text", "VARCHAR"),
+        ("unit_assumed", "BOOLEAN"),
+        ("share_pct", "DOUBLE"),
+        ("share_of", "VARCHAR"),
+        ("change_wan", "DOUBLE"),
+        ("change_pct", "DOUBLE"),
+        ("flat", "BOOLEAN"),
+        ("budget_wan", "DOUBLE"),
+        ("completion_pct", "DOUBLE"),
+        ("basic_wan", "DOUBLE"),
+        ("project_wan", "DOUBLE"),
+        ("resolution_warning", "VARCHAR"),
+        ("source_text", "VARCHAR"),
+        ("source_location", "VARCHAR"),
+    ],
+    "core.expenditure_by_function": [
+        ("report_id", "VARCHAR"),
+        ("subject_code", "VARCHAR"),
+        ("level", "VARCHAR"),
+        ("subject_name", "VARCHAR"),
+        ("amount_wan", "DOUBLE"),
+        ("official_name", "VARCHAR"),
+        (
+            "basis",
+            "VARCHAR",
+        ),  # 一般公共预算财政拨款 / 政府性基金预算财政拨款 / 国有资本经营预算财政拨款 / 全部资金
+        (
+            "is_primary",
+            "BOOLEAN",
+        ),  # one row per (report, basis, subject): table first, then narrative
+        ("share_pct", "DOUBLE"),
+        ("change_wan", "DOUBLE"),
+        ("change_pct", "DOUBLE"),
+        ("budget_wan", "DOUBLE"),
+        ("completion_pct", "DOUBLE"),
+        ("basic_wan", "DOUBLE"),
+        ("project_wan", "DOUBLE"),
+        ("part", "VARCHAR"),
+        ("statement_no", "INTEGER"),
+        ("source_text", "VARCHAR"),
+        ("source_location", "VARCHAR"),
+    ],
+    "quality.check_result": [
+        ("report_id", "VARCHAR"),
+        ("check_id", "VARCHAR"),
+        ("family", "VARCHAR"),
+        ("severity", "VARCHAR"),
+        ("passed", "BOOLEAN"),
+        ("expected", "DOUBLE"),
+        ("observed", "DOUBLE"),
+        ("message", "VARCHAR"),
+        ("source_text", "VARCHAR"),
+        ("source_location", "VARCHAR"),
+        ("statement_no", "INTEGER"),
+    ],
+    **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
+}
+
+# Tables whose rows belong to one report version (replaced together in one transaction).
+REPORT_TABLES = list(TABLES)
+
+INGEST_ERROR_COLUMNS = [
+    ("source_path", "VARCHAR"),
+    ("source_sha256", "VARCHAR"),
+    ("stage", "VARCHAR"),
+    ("error_code", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("detail", "VARCHAR"),
+]
+
+_ARROW = {
+    "VARCHAR": pa.string(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(name, _ARROW[kind]) for name, kind in TABLES[table]])
+
+
+def staging_name(table: str) -> str:
+    return table.replace(".", "__") + ".parquet"
