@@ -101,8 +101,8 @@ def load(loc: Locations) -> LoadSummary:
     return summary
 
 
-def publish(loc: Locations) -> dict[str, object]:
-    """Rebuild the marts and write the Excel exports."""
+def publish_marts(loc: Locations) -> dict[str, int]:
+    """Rebuild the marts from the core tables; returns rows per mart."""
     catalogue = Catalogue.load()
     with connect(loc.warehouse) as con:
         ensure_schema(con)
@@ -113,9 +113,13 @@ def publish(loc: Locations) -> dict[str, object]:
             ).fetchall()
         ]
         names = [(code, y, catalogue.name(code, y)) for y in years for code in catalogue.codes()]
-        marts = build_marts(con, names)
-        exports = export_gpb_by_function(con, loc.export_dir)
-    return {"marts": marts, "exports": [str(p) for p in exports]}
+        return build_marts(con, names)
+
+
+def publish_exports(loc: Locations) -> list[str]:
+    """Write the Excel exports of the marts under warehouse/exports/<year>/."""
+    with connect(loc.warehouse, read_only=True) as con:
+        return [str(p) for p in export_gpb_by_function(con, loc.export_dir)]
 
 
 @dataclass
@@ -133,8 +137,8 @@ def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False
     """The whole main job without Dagster (tests, benchmarks)."""
     outcome = ingest(loc, force=force, workers=workers)
     load(loc)
-    published = publish(loc)
-    return summarize(loc, outcome, published["exports"])
+    publish_marts(loc)
+    return summarize(loc, outcome, publish_exports(loc))
 
 
 def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str]) -> RunSummary:

@@ -197,6 +197,8 @@ class NarrativeExtractor:
                         else next(iter(metrics_for_label(target_label, section)), None)
                     )
                     state.pending_budget = (amount, metric or (topic[0] if topic else None))
+                    if metric:
+                        topic = [metric]  # "X年初预算为A，支出决算为B": B is X too
                     continue
                 metrics: list[str] = []
                 subject = None

@@ -1,0 +1,284 @@
+"""Dagster definitions: the flow a data engineer sees in the UI.
+
+raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ──► mart_gpb_by_function
+                                                                      └─► gpb_by_function_xlsx (publish)
+
+Per-report work is partitioned by file ("2023/某某局.docx"), so one department's report can be
+re-run from the UI; a run over many reports is a single run (BackfillPolicy.single_run), not a
+process per report. All logic lives in plain modules (pipelines.run and below).
+"""
+
+# No "from __future__ import annotations": Dagster inspects the context type hints at runtime.
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from pipelines.discover import discover
+from pipelines.run import Locations, ingest, load, publish_exports, publish_marts
+
+# single_run backfills are what keep a county in one run; the parameter is marked beta.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+RAW_DIR_ENV = "COUNTY_RAW_DIR"
+WAREHOUSE_ENV = "COUNTY_WAREHOUSE"
+
+report_partitions = dg.DynamicPartitionsDefinition(name="report")
+
+
+class CountyFolders(dg.ConfigurableResource):
+    """Where reports land (raw/, only ever read) and how many processes read them."""
+
+    raw_dir: str = "raw"
+    workers: int = 0  # 0: one per core
+
+    def locations(self, warehouse: DuckDBResource) -> Locations:
+        return Locations(Path(self.raw_dir).resolve(), Path(warehouse.database).resolve())
+
+
+class IngestConfig(dg.Config):
+    force: bool = False  # re-read every selected file even if unchanged since the last load
+
+
+def _md_table(header: list[str], rows: list[tuple], limit: int = 20) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows[:limit]:
+        lines.append(
+            "| " + " | ".join("" if v is None else str(v).replace("|", "/") for v in row) + " |"
+        )
+    if len(rows) > limit:
+        lines.append(f"| … {len(rows) - limit} more | " + " | " * (len(header) - 1))
+    return "\n".join(lines)
+
+
+@dg.asset(
+    partitions_def=report_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    group_name="ingest",
+    kinds={"python", "parquet"},
+    description=(
+        "Reads each new or changed report file under raw/ (.txt, .docx), extracts every stated "
+        "number with its label, subject code and quoted sentence, and writes per-report staging "
+        "Parquet files. Unreadable files become ingest errors; raw/ is never written."
+    ),
+)
+def staged_reports(
+    context: dg.AssetExecutionContext,
+    config: IngestConfig,
+    folders: CountyFolders,
+    warehouse: DuckDBResource,
+) -> dg.MaterializeResult:
+    loc = folders.locations(warehouse)
+    keys = set(context.partition_keys)
+    every_key = set(context.instance.get_dynamic_partitions(report_partitions.name))
+    # A run for chosen reports re-reads them even if unchanged; a full run reads what changed.
+    chosen = keys != every_key
+    outcome = ingest(loc, only=keys, force=chosen or config.force, workers=folders.workers or None)
+    failed = [r for r in outcome.staged if not r.ok]
+    preview = [
+        (
+            r.source_path,
+            r.department,
+            r.fiscal_year,
+            (r.row_counts or {}).get("core.statement"),
+            r.message,
+        )
+        for r in outcome.staged
+    ]
+    context.log.info(
+        f"{len(outcome.staged)} staged, {outcome.unchanged} unchanged, {len(failed)} failed, "
+        f"{len(outcome.removed)} removed from raw/"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files_seen": outcome.files_seen,
+            "staged": len(outcome.staged),
+            "unchanged": outcome.unchanged,
+            "failed": len(failed),
+            "removed": len(outcome.removed),
+            "seconds": round(outcome.seconds, 2),
+            "preview": dg.MetadataValue.md(
+                _md_table(["file", "department", "year", "statements", "error"], preview)
+            ),
+        }
+    )
+
+
+@dg.asset(
+    partitions_def=report_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    deps=[staged_reports],
+    group_name="normalize",
+    kinds={"duckdb"},
+    description=(
+        "Loads the staged reports into the warehouse in one transaction: core.report, "
+        "core.statement, core.expenditure_by_function and the metric tables (totals, income, "
+        "三公经费, 机关运行经费, 政府采购, assets, staff), core.ingest_error. A changed file "
+        "replaces its previous version's rows; a failed load leaves the warehouse unchanged."
+    ),
+)
+def warehouse_reports(
+    context: dg.AssetExecutionContext, folders: CountyFolders, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    loc = folders.locations(warehouse)
+    summary = load(loc)
+    with warehouse.get_connection() as con:
+        reports = con.execute(
+            "SELECT department, fiscal_year, source_format, statement_count FROM core.report "
+            "ORDER BY fiscal_year, department"
+        ).fetchall()
+        errors = con.execute(
+            "SELECT source_path, error_code, message FROM core.ingest_error"
+        ).fetchall()
+    return dg.MaterializeResult(
+        metadata={
+            "reports_loaded": summary.reports_loaded,
+            "reports_removed": summary.reports_removed,
+            "ingest_errors": len(errors),
+            "row_counts": dg.MetadataValue.json(summary.rows),
+            "reports": dg.MetadataValue.md(
+                _md_table(["部门", "年度", "格式", "数据条数"], reports)
+            ),
+            "ingest_error_preview": dg.MetadataValue.md(
+                _md_table(["文件", "错误", "说明"], errors)
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=[warehouse_reports],
+    group_name="publish",
+    kinds={"duckdb"},
+    description=(
+        "mart.gpb_by_function: 一般公共预算财政拨款支出 by 类 and 款 per department and year, "
+        "with the share of the department's total. Unstated 款 are summed from their 项 (is_derived)."
+    ),
+)
+def mart_gpb_by_function(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    counts = publish_marts(folders.locations(warehouse))
+    with warehouse.get_connection() as con:
+        sample = con.execute(
+            "SELECT fiscal_year, department, level, subject_code, subject_name, amount_wan, share_pct "
+            "FROM mart.gpb_by_function ORDER BY fiscal_year, department, subject_code LIMIT 20"
+        ).fetchall()
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": counts["mart.gpb_by_function"],
+            "preview": dg.MetadataValue.md(
+                _md_table(
+                    ["年度", "部门", "级次", "科目编码", "科目名称", "金额（万元）", "占比%"],
+                    sample,
+                )
+            ),
+        }
+    )
+
+
+@dg.asset(
+    deps=[mart_gpb_by_function],
+    group_name="publish",
+    kinds={"excel"},
+    description="One workbook per fiscal year under warehouse/exports/<year>/, Chinese headers, for the bureau.",
+)
+def gpb_by_function_xlsx(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    files = publish_exports(folders.locations(warehouse))
+    return dg.MaterializeResult(
+        metadata={"files": dg.MetadataValue.json(files), "workbooks": len(files)}
+    )
+
+
+county_job = dg.define_asset_job(
+    "county_job",
+    selection=dg.AssetSelection.assets(
+        staged_reports, warehouse_reports, mart_gpb_by_function, gpb_by_function_xlsx
+    ),
+    description="The main job: raw/ to warehouse, marts and exports, all reports in one run.",
+)
+
+
+def all_reports_tags(keys: list[str]) -> dict[str, str]:
+    """Run tags that select every report partition in one run (keys in partition order)."""
+    return {
+        "dagster/asset_partition_range_start": keys[0],
+        "dagster/asset_partition_range_end": keys[-1],
+    }
+
+
+def sync_partitions(instance: dg.DagsterInstance, raw_dir: Path) -> list[str]:
+    """Make the report partitions match the files under raw/; return them in partition order."""
+    present = [f.source_path for f in discover(raw_dir)]
+    existing = instance.get_dynamic_partitions(report_partitions.name)
+    gone = [k for k in existing if k not in set(present)]
+    for key in gone:
+        instance.delete_dynamic_partition(report_partitions.name, key)
+    new = [k for k in present if k not in set(existing)]
+    if new:
+        instance.add_dynamic_partitions(report_partitions.name, new)
+    return instance.get_dynamic_partitions(report_partitions.name)
+
+
+@dg.sensor(
+    job=county_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED
+)
+def raw_folder_sensor(
+    context: dg.SensorEvaluationContext, folders: CountyFolders
+) -> dg.SensorResult:
+    """Starts the main job when a file under raw/ is added, changed or removed."""
+    raw = Path(folders.raw_dir).resolve()
+    state = {
+        f.relative_to(raw).as_posix(): f"{f.stat().st_size}:{f.stat().st_mtime_ns}"
+        for f in sorted(raw.rglob("*"))
+        if f.is_file() and not f.name.startswith((".", "~$"))
+    }
+    if context.cursor and json.loads(context.cursor) == state:
+        return dg.SensorResult(skip_reason="raw/ unchanged")
+    present = [f.source_path for f in discover(raw)]
+    existing = context.instance.get_dynamic_partitions(report_partitions.name)
+    new = [k for k in present if k not in set(existing)]
+    gone = [k for k in existing if k not in set(present)]
+    ordered = [k for k in existing if k not in set(gone)] + new
+    run_key = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()[:16]
+    requests = []
+    if ordered:
+        requests.append(dg.RunRequest(run_key=run_key, tags=all_reports_tags(ordered)))
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[
+            report_partitions.build_add_request(new),
+            report_partitions.build_delete_request(gone),
+        ],
+        cursor=json.dumps(state),
+    )
+
+
+@dg.schedule(
+    job=county_job,
+    cron_schedule="0 2 * * *",
+    execution_timezone="Asia/Shanghai",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="The bureau's nightly run over everything in raw/ (02:00 Beijing time).",
+)
+def nightly_county_run(context: dg.ScheduleEvaluationContext, folders: CountyFolders):
+    keys = sync_partitions(context.instance, Path(folders.raw_dir).resolve())
+    if not keys:
+        return dg.SkipReason("raw/ holds no report files")
+    return dg.RunRequest(tags=all_reports_tags(keys))
+
+
+defs = dg.Definitions(
+    assets=[staged_reports, warehouse_reports, mart_gpb_by_function, gpb_by_function_xlsx],
+    jobs=[county_job],
+    sensors=[raw_folder_sensor],
+    schedules=[nightly_county_run],
+    resources={
+        "folders": CountyFolders(raw_dir=os.environ.get(RAW_DIR_ENV, "raw")),
+        "warehouse": DuckDBResource(
+            database=os.environ.get(WAREHOUSE_ENV, "warehouse/budget.duckdb")
+        ),
+    },
+)
