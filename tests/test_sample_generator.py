@@ -27,7 +27,7 @@ METRICS = {
     "reception_foreign", "reception_batches", "reception_persons", "gov_fund_expenditure",
     "state_capital_expenditure", "admin_operating_expenses", "procurement_total",
     "procurement_goods", "procurement_works", "procurement_services", "vehicles_total",
-    "equipment_over_500k", "staff_authorized", "staff_active", "staff_retired",
+    "equipment_general", "staff_authorized", "staff_active", "staff_retired",
     "performance_projects",
     # additions: the 项目支出 column of the general-budget table, and the vehicle breakdown
     "gpb_project", "vehicles_by_type",

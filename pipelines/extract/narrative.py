@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pipelines.catalogue import Resolver
 from pipelines.extract.statement import Statement
-from pipelines.extract.vocabulary import COUNT_UNITS, count_metric, metrics_for_label
+from pipelines.extract.vocabulary import COUNT_UNITS, COUNTERPART, count_metric, metrics_for_label
 
 _NUMBER = re.compile(r"(?<![\d.])(-?\d[\d,]*(?:\.\d+)?)")
 _UNIT = re.compile(rf"\s*(亿元|万元|元|%|{COUNT_UNITS})")
@@ -39,10 +39,13 @@ _THRESHOLD_LEFT = re.compile(r"单价$|单价在?$")
 _THRESHOLD_RIGHT = re.compile(r"^\s*(?:\(含\))?\s*(?:以上|以下|以内)")
 
 _CLEAN = [
+    re.compile(r"\s+"),
     re.compile(r"[\"'“”‘’《》「」]"),
-    re.compile(r"(?:与|较|比|同比)(?:上年度?|上一年度?|去年|\d{4}年度?)(?:同期)?(?:相比|比较)?"),
+    re.compile(
+        r"(?:与|较|比|同比)(?:上年度?|上一年度?|去年|\d{4}年度?)(?:同期)?(?:相比|比较)?|同比"
+    ),
     re.compile(r"截至\d{4}年\d{1,2}月(?:\d{1,2}日|底|末)?"),
-    re.compile(r"\d{4}\s*年度?"),
+    re.compile(r"\d{4}\s*年(?:度|末|底|初)?"),
     re.compile(r"^[\s\d一二三四五六七八九十]+[、.)]"),
     re.compile(r"^\(\w{1,3}\)"),
     re.compile(
@@ -209,6 +212,8 @@ class NarrativeExtractor:
                     metrics = metrics_for_label(label, section)
                 elif topic:
                     metrics = topic
+                    if "支出" in label and topic[0] in COUNTERPART:
+                        metrics = [COUNTERPART[topic[0]]]
                 if tok.unit is None and not metrics:
                     continue
                 for metric in metrics or [None]:

@@ -21,6 +21,7 @@ _CODE_JOINED = re.compile(r"^(2\d{2}(?:\d{2}){0,2})(?:\s+(\S.*))?$")
 
 TABLE_KINDS = [
     # (words in the title, metric of subject rows, metric of the 合计 row)
+    (("三公",), None, "three_public_total"),
     (("一般公共预算财政拨款基本支出",), None, None),
     (("基本支出决算表",), None, None),
     (("一般公共预算财政拨款支出",), "gpb_by_function", "gpb_expenditure"),
@@ -62,9 +63,24 @@ class TableExtractor:
     ) -> list[Statement]:
         kind = next((k for k in TABLE_KINDS if all(w in compact(title) for w in k[0])), None)
         roles = _column_roles(rows)
+        paired = _paired_columns(rows)
+        two_sided = "收入支出" in compact(title) or "收支" in compact(title)
+        fiscal = "财政拨款" in compact(title)
         out: list[Statement] = []
         for row in rows:
             cells = [c.strip() for c in row.cells] or row.text.split("\t")
+            if paired and any(_is_number(c) for c in cells):
+                out.extend(
+                    self._paired_row(
+                        row, cells, paired, kind, factor=unit_factor, section=section, part=part
+                    )
+                )
+                continue
+            if two_sided:
+                made = self._two_sided_totals(row, cells, fiscal, unit_factor, part, section)
+                if made:
+                    out.extend(made)
+                    continue
             made = self._subject_row(row, cells, kind, roles, unit_factor, part, section)
             if made is None:
                 made = self._chart_row(row, cells, title, unit_factor, section)
@@ -111,6 +127,53 @@ class TableExtractor:
             st.resolution_warning = "；".join(res.warnings)
         _fill_columns(st, numbers, roles)
         return [st]
+
+    def _paired_row(self, row, cells, paired, kind, factor, section, part) -> list[Statement]:
+        """A wide row under a two-level header ("因公出国（境）费" over "预算数 | 决算数")."""
+        out = []
+        budgets = {
+            group: cells[j]
+            for j, (group, sub) in paired.items()
+            if j < len(cells) and "预算" in sub
+        }
+        for j, (group, sub) in paired.items():
+            if j >= len(cells) or "决算" not in sub or not _is_number(cells[j]):
+                continue
+            clean = compact(group)
+            if clean in {"合计", "总计"} and kind and kind[2]:
+                metric = kind[2]
+            else:
+                metric = next(iter(metrics_for_label(clean, section)), None)
+            st = self._statement(row, clean, metric, part, section)
+            st.amount_wan = _number(cells[j]) * factor
+            st.value_text = cells[j]
+            st.unit = "万元" if factor == 1 else "元"
+            if group in budgets and _is_number(budgets[group]):
+                st.budget_wan = _number(budgets[group]) * factor
+            out.append(st)
+        return out
+
+    def _two_sided_totals(self, row, cells, fiscal, factor, part, section) -> list[Statement]:
+        """ "总计" appears twice in a 收入支出 table: the income side first, then expenditure."""
+        out = []
+        sides = (
+            ["fiscal_income_total", "fiscal_expenditure_total"]
+            if fiscal
+            else ["income_total", "expenditure_total"]
+        )
+        seen = 0
+        for j, cell in enumerate(cells):
+            if compact(cell) != "总计":
+                continue
+            nxt = next((k for k in range(j + 1, len(cells)) if cells[k]), None)
+            if nxt is not None and _is_number(cells[nxt]) and seen < 2:
+                st = self._statement(row, "总计", sides[seen], part, section)
+                st.amount_wan = _number(cells[nxt]) * factor
+                st.value_text = cells[nxt]
+                st.unit = "万元" if factor == 1 else "元"
+                out.append(st)
+            seen += 1
+        return out
 
     def _chart_row(self, row, cells, title, factor, section) -> list[Statement] | None:
         filled = [c for c in cells if c]
@@ -188,6 +251,32 @@ class TableExtractor:
         )
 
 
+def _header_rows(rows: list[Block]) -> list[list[str]]:
+    header = []
+    for row in rows:
+        cells = [c.strip() for c in row.cells]
+        if any(_is_number(c) for c in cells if c and not re.fullmatch(r"\d{3,7}", c)):
+            break
+        header.append(cells)
+    return header
+
+
+def _paired_columns(rows: list[Block]) -> dict[int, tuple[str, str]]:
+    """Column -> (group, sub-label) when the header is groups over "预算数 | 决算数" pairs."""
+    header = _header_rows(rows)
+    for k in range(1, len(header)):
+        subs = header[k]
+        if sum("决算" in compact(c) for c in subs) >= 2 and any("预算" in compact(c) for c in subs):
+            groups: list[str] = []
+            current = ""
+            for j in range(len(subs)):
+                cell = header[k - 1][j] if j < len(header[k - 1]) else ""
+                current = cell or current
+                groups.append(current)
+            return {j: (groups[j], compact(subs[j])) for j in range(len(subs)) if groups[j]}
+    return {}
+
+
 def _column_roles(rows: list[Block]) -> dict[int, str]:
     """Column index -> role, read from the header rows (those before the first number)."""
     roles: dict[int, str] = {}
@@ -205,12 +294,16 @@ def _column_roles(rows: list[Block]) -> dict[int, str]:
 
 
 def _fill_columns(st: Statement, numbers: dict[int, float], roles: dict[int, str]) -> None:
-    """Put a row's numbers in their columns; without a usable header, the first is the total."""
+    """Put a row's numbers in their columns; without a usable header, the first is the total.
+
+    In these tables a blank 基本支出 or 项目支出 cell next to a stated total means zero.
+    """
     by_role = {roles[j]: v for j, v in numbers.items() if j in roles}
     first = numbers[min(numbers)]
     st.amount_wan = by_role.get("total", first)
-    st.basic_wan = by_role.get("basic")
-    st.project_wan = by_role.get("project")
+    present = set(roles.values())
+    st.basic_wan = by_role.get("basic", 0.0 if "basic" in present else None)
+    st.project_wan = by_role.get("project", 0.0 if "project" in present else None)
     st.budget_wan = by_role.get("budget")
     st.unit = "万元"
     st.value_text = f"{st.amount_wan:.2f}"

@@ -84,6 +84,18 @@ SECTION_BOUND = {"procurement_goods", "procurement_works", "procurement_services
 COUNT_UNITS = r"批次|人次|辆|台\(套\)|台套|台|套|名|人|个项目|个"
 
 
+# A bare "支出" right after a fund's income names that fund's expenditure:
+# "政府性基金预算财政拨款收入412.18万元，支出412.18万元".
+COUNTERPART = {
+    "income_gov_fund": "gov_fund_expenditure",
+    "income_state_capital": "state_capital_expenditure",
+    "income_general_budget": "gpb_expenditure",
+    "income_total": "expenditure_total",
+    "income_current_year": "expenditure_current_year",
+    "fiscal_income_total": "fiscal_expenditure_total",
+}
+
+
 def metrics_for_label(label: str, section: str = "") -> list[str]:
     """All metrics a cleaned label names (usually one); [] when the label is not in the vocabulary."""
     found: list[str] = []
@@ -110,7 +122,7 @@ def count_metric(unit: str, label: str, right: str) -> str | None:
     if unit == "辆":
         if "购置" in label or "更新" in label:
             return "vehicles_purchased"
-        if re.search(r"共有|合计|总数|共计|实有|现有", label):
+        if re.search(r"共有|合计|总数|共计|实有|现有|保有量", label):
             return "vehicles_total"
         return "vehicles_by_type"
     if unit in {"台(套)", "台套", "台", "套"}:

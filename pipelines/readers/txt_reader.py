@@ -60,7 +60,8 @@ def read_txt(data: bytes, source_path: str) -> Document:
         line = strip_debris(raw_line).rstrip("\r")
         cells = [c.strip() for c in line.split("\t")]
         filled = [c for c in cells if c]
-        if "\t" in line and len(filled) >= 2:
+        # A row may have one filled cell ("六、经营收入\t\t\t") once a table has started.
+        if "\t" in line and (len(filled) >= 2 or (in_table and len(filled) == 1)):
             if not in_table:
                 table_index += 1
                 row_index = 0

@@ -606,7 +606,7 @@ class YearFigures:
     admin_operating: int
     procurement: dict[str, int]  # goods, works, services
     vehicles: dict[str, int]
-    equipment_over_500k: int
+    equipment_general: int
     performance_projects: int
     staff_authorized: int
     staff_active: int
@@ -948,7 +948,7 @@ def _draw_year(
     if prev is None:
         equipment = rng.randint(*t.equipment)
     else:
-        equipment = max(0, prev.equipment_over_500k + (rng.choice((0, 0, 0, 1, -1))))
+        equipment = max(0, prev.equipment_general + (rng.choice((0, 0, 0, 1, -1))))
     per_person = _fen(_u(rng, 13, 21))
     active = max(3, personnel // per_person)
     authorized = active + rng.randint(0, max(1, active // 12))
@@ -977,7 +977,7 @@ def _draw_year(
         admin_operating=admin_operating,
         procurement=procurement,
         vehicles=vehicles,
-        equipment_over_500k=equipment,
+        equipment_general=equipment,
         performance_projects=performance,
         staff_authorized=authorized,
         staff_active=active,

@@ -883,13 +883,13 @@ class ReportWriter:
         detail = "、".join(f"{k}{v}辆" for k, v in kinds)
         text = f"截至{y}年12月31日，本部门共有车辆{f.vehicles_total}辆"
         text += f"，其中：{detail}" if detail else ""
-        text += f"；单价50万元以上通用设备{f.equipment_over_500k}台（套）。"
+        text += f"；单价50万元以上通用设备{f.equipment_general}台（套）。"
         self.fact("vehicles_total", f.vehicles_total, unit="辆", label="车辆")
         for k, v in kinds:
             self.fact("vehicles_by_type", v, unit="辆", label=k)
         self.fact(
-            "equipment_over_500k",
-            f.equipment_over_500k,
+            "equipment_general",
+            f.equipment_general,
             unit="台套",
             label="单价50万元以上通用设备",
         )

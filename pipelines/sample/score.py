@@ -1,0 +1,70 @@
+"""Extraction recall against the generator's ground truth: which stated figures were found.
+
+A truth fact is found when the extractor produced a statement with the same metric, subject
+code and value (amounts in 万元 to 0.0001, counts exactly); each statement matches one fact.
+Table rows count their 基本支出 and 项目支出 columns as facts of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipelines.catalogue import Catalogue, Resolver
+from pipelines.extract import extract_statements
+from pipelines.identify import identify
+from pipelines.readers import read_document
+
+
+@dataclass
+class Score:
+    truth: Counter = field(default_factory=Counter)  # metric -> facts stated
+    found: Counter = field(default_factory=Counter)  # metric -> facts extracted
+    misses: list[tuple] = field(default_factory=list)  # (file, section, metric, code, value, label)
+    identity_errors: list[str] = field(default_factory=list)
+
+    @property
+    def recall(self) -> float:
+        total = sum(self.truth.values())
+        return sum(self.found.values()) / total if total else 1.0
+
+
+def score_extraction(root: Path) -> Score:
+    resolver = Resolver(Catalogue.load())
+    score = Score()
+    for truth_path in sorted(root.rglob("*.truth.json")):
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        stem = truth_path.name.removesuffix(".truth.json")
+        doc_path = next(p for p in truth_path.parent.glob(f"{stem}.*") if p.suffix != ".json")
+        doc = read_document(doc_path, doc_path.relative_to(root).as_posix())
+        ident = identify(doc)
+        if (ident.department, ident.fiscal_year) != (truth["department"], truth["fiscal_year"]):
+            score.identity_errors.append(f"{doc_path.name}: {ident.department} {ident.fiscal_year}")
+        pool: Counter = Counter()
+        for st in extract_statements(doc, ident.fiscal_year, resolver):
+            value = st.amount_wan if st.amount_wan is not None else st.count_value
+            if value is not None:
+                pool[(st.metric, st.subject_code, round(value, 4))] += 1
+            for metric, column in (("gpb_basic", st.basic_wan), ("gpb_project", st.project_wan)):
+                if column is not None:
+                    pool[(metric, st.subject_code, round(column, 4))] += 1
+        for fact in truth["facts"]:
+            key = (fact["metric"], fact["subject_code"], round(fact["value"], 4))
+            score.truth[fact["metric"]] += 1
+            if pool[key] > 0:
+                pool[key] -= 1
+                score.found[fact["metric"]] += 1
+            else:
+                score.misses.append(
+                    (
+                        doc_path.name,
+                        fact["section"],
+                        fact["metric"],
+                        fact["subject_code"],
+                        fact["value"],
+                        fact.get("label"),
+                    )
+                )
+    return score
