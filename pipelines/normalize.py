@@ -79,7 +79,7 @@ def build_tables(
         ]
         frames[table] = _frame(table, fact_rows)
     frames["quality.check_result"] = _frame(
-        "quality.check_result", _ingest_findings(rid, identity, statements)
+        "quality.check_result", _ingest_findings(rid, source.source_path, identity, statements)
     )
     return frames
 
@@ -129,7 +129,9 @@ def _function_rows(
     return rows
 
 
-def _ingest_findings(rid: str, identity: Identity, statements: list[Statement]) -> list[dict]:
+def _ingest_findings(
+    rid: str, source_path: str, identity: Identity, statements: list[Statement]
+) -> list[dict]:
     findings = [
         {
             "report_id": rid,
@@ -139,7 +141,7 @@ def _ingest_findings(rid: str, identity: Identity, statements: list[Statement]) 
             "passed": False,
             "message": message,
             "source_text": None,
-            "source_location": None,
+            "source_location": f"文件路径 {source_path}",
         }
         for check_id, message in identity.warnings
     ]
