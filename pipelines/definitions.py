@@ -1,7 +1,11 @@
 """Dagster definitions: the flow a data engineer sees in the UI.
 
-raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ──► mart_gpb_by_function
-                                                                      └─► gpb_by_function_xlsx (publish)
+raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ─┬─► quality_check_results (quality)
+                                                                     │       └─► review_reports (publish)
+                                                                     └─► mart_gpb_by_function ─► gpb_by_function_xlsx (publish)
+
+warehouse_reports carries a blocking integrity check (wrong data must not reach the marts);
+quality_check_results carries one non-blocking check per family (the findings are the product).
 
 Per-report work is partitioned by file ("2023/某某局.docx"), so one department's report can be
 re-run from the UI; a run over many reports is a single run (BackfillPolicy.single_run), not a
@@ -19,7 +23,17 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines.discover import discover
-from pipelines.run import Locations, ingest, load, publish_exports, publish_marts
+from pipelines.quality.runner import FAMILIES
+from pipelines.review import FAMILY_NAMES
+from pipelines.run import (
+    Locations,
+    check,
+    ingest,
+    load,
+    publish_exports,
+    publish_marts,
+    publish_reviews,
+)
 
 # single_run backfills are what keep a county in one run; the parameter is marked beta.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
@@ -192,11 +206,102 @@ def gpb_by_function_xlsx(folders: CountyFolders, warehouse: DuckDBResource) -> d
     )
 
 
+@dg.asset_check(
+    asset=warehouse_reports,
+    blocking=True,
+    description="Warehouse integrity: one current version per file, every figure quoted and located, "
+    "one primary line per subject. Failing stops the marts from being rebuilt on bad data.",
+)
+def warehouse_integrity(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    queries = {
+        "duplicate_files": "SELECT count(*) - count(DISTINCT source_path) FROM core.report",
+        "unquoted_statements": "SELECT count(*) FROM core.statement WHERE coalesce(source_text, '') = '' "
+        "OR coalesce(source_location, '') = ''",
+        "duplicate_primary_lines": "SELECT count(*) FROM (SELECT report_id, basis, subject_code FROM "
+        "core.expenditure_by_function WHERE is_primary AND subject_code IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
+        "reports_without_year": "SELECT count(*) FROM core.report WHERE fiscal_year IS NULL",
+        "orphan_statements": "SELECT count(*) FROM core.statement s WHERE NOT EXISTS "
+        "(SELECT 1 FROM core.report r WHERE r.report_id = s.report_id)",
+    }
+    with warehouse.get_connection() as con:
+        counts = {name: con.execute(sql).fetchone()[0] for name, sql in queries.items()}
+    return dg.AssetCheckResult(
+        passed=not any(counts.values()), severity=dg.AssetCheckSeverity.ERROR, metadata=counts
+    )
+
+
+@dg.asset(
+    deps=[warehouse_reports],
+    group_name="quality",
+    kinds={"great_expectations", "duckdb"},
+    description=(
+        "Runs the Great Expectations suites in expectations/ (share, sum, yoy, budget, cross_section, "
+        "code, completeness) over all reports at once and writes every outcome, with its Chinese "
+        "message, quote and location, to quality.check_result. Builds GX Data Docs under "
+        "warehouse/data_docs/."
+    ),
+    check_specs=[
+        dg.AssetCheckSpec(
+            name=f"{family}_findings",
+            asset="quality_check_results",
+            description=f"{FAMILY_NAMES[family]}：报告内部矛盾（错误级）数量为 0 时通过。",
+        )
+        for family in FAMILIES
+    ],
+)
+def quality_check_results(
+    context: dg.AssetExecutionContext, folders: CountyFolders, warehouse: DuckDBResource
+):
+    outcome = check(folders.locations(warehouse))
+    with warehouse.get_connection() as con:
+        top = con.execute(
+            "SELECT r.department, r.fiscal_year, q.check_id, q.message, q.source_location "
+            "FROM quality.check_result q JOIN core.report r USING (report_id) "
+            "WHERE NOT q.passed AND q.severity = 'error' ORDER BY r.fiscal_year, r.department LIMIT 20"
+        ).fetchall()
+    yield dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": outcome.rows,
+            "failed_by_family": dg.MetadataValue.json(outcome.failed_by_family),
+            "seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in outcome.seconds.items()}),
+            "data_docs": dg.MetadataValue.path(outcome.data_docs or ""),
+            "errors_preview": dg.MetadataValue.md(
+                _md_table(["部门", "年度", "检查项", "问题", "位置"], top)
+            ),
+        }
+    )
+    for family in FAMILIES:
+        failed = outcome.failed_by_family.get(family, {})
+        yield dg.AssetCheckResult(
+            check_name=f"{family}_findings",
+            passed=failed.get("error", 0) == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "checked": outcome.checked_by_family.get(family, 0),
+                "errors": failed.get("error", 0),
+                "warnings": failed.get("warning", 0),
+                "info": failed.get("info", 0),
+            },
+        )
+
+
+@dg.asset(
+    deps=[quality_check_results],
+    group_name="publish",
+    kinds={"html", "excel"},
+    description="审核意见: one review report per department and year (HTML and .xlsx) under "
+    "warehouse/reports/<year>/, findings grouped by severity with quote, location and a verdict.",
+)
+def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
+    files = publish_reviews(folders.locations(warehouse))
+    return dg.MaterializeResult(
+        metadata={"reports": len(files), "files": dg.MetadataValue.json(files[:50])}
+    )
+
+
 county_job = dg.define_asset_job(
     "county_job",
-    selection=dg.AssetSelection.assets(
-        staged_reports, warehouse_reports, mart_gpb_by_function, gpb_by_function_xlsx
-    ),
+    selection=dg.AssetSelection.all(),
     description="The main job: raw/ to warehouse, marts and exports, all reports in one run.",
 )
 
@@ -271,7 +376,15 @@ def nightly_county_run(context: dg.ScheduleEvaluationContext, folders: CountyFol
 
 
 defs = dg.Definitions(
-    assets=[staged_reports, warehouse_reports, mart_gpb_by_function, gpb_by_function_xlsx],
+    assets=[
+        staged_reports,
+        warehouse_reports,
+        quality_check_results,
+        mart_gpb_by_function,
+        gpb_by_function_xlsx,
+        review_reports,
+    ],
+    asset_checks=[warehouse_integrity],
     jobs=[county_job],
     sensors=[raw_folder_sensor],
     schedules=[nightly_county_run],

@@ -16,6 +16,8 @@ from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
 from pipelines.exports import export_gpb_by_function
 from pipelines.marts import build_marts
+from pipelines.quality.runner import CheckOutcome, run_checks
+from pipelines.review import write_review_reports
 from pipelines.stage import StageResult, stage_reports
 from pipelines.warehouse import LoadSummary, connect, ensure_schema, load_staged, plan
 
@@ -32,6 +34,14 @@ class Locations:
     @property
     def export_dir(self) -> Path:
         return self.warehouse.parent / "exports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        return self.warehouse.parent / "data_docs"
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.warehouse.parent / "reports"
 
     @property
     def manifest(self) -> Path:
@@ -101,6 +111,19 @@ def load(loc: Locations) -> LoadSummary:
     return summary
 
 
+def check(loc: Locations, data_docs: bool = True) -> CheckOutcome:
+    """Run every check suite over the warehouse; outcomes go to quality.check_result."""
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        return run_checks(con, loc.data_docs_dir if data_docs else None)
+
+
+def publish_reviews(loc: Locations) -> list[str]:
+    """Write one 审核意见 (HTML and .xlsx) per department and year under warehouse/reports/."""
+    with connect(loc.warehouse, read_only=True) as con:
+        return [str(p) for p in write_review_reports(con, loc.reports_dir, str(loc.warehouse))]
+
+
 def publish_marts(loc: Locations) -> dict[str, int]:
     """Rebuild the marts from the core tables; returns rows per mart."""
     catalogue = Catalogue.load()
@@ -131,14 +154,18 @@ class RunSummary:
     ingest_errors: list[tuple[str, str, str]] = field(default_factory=list)  # (path, code, message)
     rows: dict[str, int] = field(default_factory=dict)
     exports: list[str] = field(default_factory=list)
+    findings: dict[str, int] = field(default_factory=dict)  # severity -> failed checks
 
 
 def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False) -> RunSummary:
     """The whole main job without Dagster (tests, benchmarks)."""
     outcome = ingest(loc, force=force, workers=workers)
     load(loc)
+    check(loc)
     publish_marts(loc)
-    return summarize(loc, outcome, publish_exports(loc))
+    exports = publish_exports(loc)
+    publish_reviews(loc)
+    return summarize(loc, outcome, exports)
 
 
 def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str]) -> RunSummary:
@@ -147,6 +174,11 @@ def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str])
             "SELECT source_path, error_code, message FROM core.ingest_error ORDER BY source_path"
         ).fetchall()
         rows = _counts(con)
+        findings = dict(
+            con.execute(
+                "SELECT severity, count(*) FROM quality.check_result WHERE NOT passed GROUP BY 1"
+            ).fetchall()
+        )
     return RunSummary(
         files_seen=outcome.files_seen if outcome else 0,
         staged=len(outcome.staged) if outcome else 0,
@@ -155,6 +187,7 @@ def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str])
         ingest_errors=errors,
         rows=rows,
         exports=exports,
+        findings=findings,
     )
 
 
@@ -179,12 +212,18 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
     ]
     for path, code, message in summary.ingest_errors:
         lines.append(f"  - {path} [{code}] {message}")
+    lines.append(
+        f"审核发现 findings:        错误 {summary.findings.get('error', 0)}，提醒 {summary.findings.get('warning', 0)}，"
+        f"提示 {summary.findings.get('info', 0)}"
+    )
     lines.append("各表行数 rows per table:")
     for table, n in summary.rows.items():
         lines.append(f"  {table:<34} {n:>8}")
     lines.append("输出 outputs:")
     for path in summary.exports:
         lines.append(f"  {path}")
+    lines.append(f"  审核意见 review reports: {loc.reports_dir}/<年度>/<部门>.html|.xlsx")
+    lines.append(f"  GX Data Docs:            {loc.data_docs_dir / 'index.html'}")
     lines.append(f"  审核数据可用 DuckDB 打开：duckdb {loc.warehouse}")
     return "\n".join(lines)
 

@@ -89,6 +89,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("basic_wan", "DOUBLE"),
         ("project_wan", "DOUBLE"),
         ("resolution_warning", "VARCHAR"),
+        ("share_decimals", "INTEGER"),
+        ("change_pct_decimals", "INTEGER"),
+        ("completion_decimals", "INTEGER"),
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
     ],
@@ -131,6 +134,11 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
         ("statement_no", "INTEGER"),
+        (
+            "lower_bound",
+            "DOUBLE",
+        ),  # the interval the other stated figures allow (rounding included)
+        ("upper_bound", "DOUBLE"),
     ],
     **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
 }

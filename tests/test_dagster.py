@@ -33,8 +33,10 @@ def test_definitions_load():
     assert {a.to_user_string() for a in repo.asset_graph.get_all_asset_keys()} == {
         "staged_reports",
         "warehouse_reports",
+        "quality_check_results",
         "mart_gpb_by_function",
         "gpb_by_function_xlsx",
+        "review_reports",
     }
     groups = {
         key.to_user_string(): repo.asset_graph.get(key).group_name
@@ -63,6 +65,15 @@ def test_job_runs_every_report_in_one_run_then_one_alone(county):
     }
     assert materialized["staged_reports"]["staged"].value == 6
     assert materialized["mart_gpb_by_function"]["dagster/row_count"].value > 0
+    assert materialized["review_reports"]["reports"].value == 6
+    checks = {e.asset_check_key.name: e for e in result.get_asset_check_evaluations()}
+    assert checks["warehouse_integrity"].passed
+    assert {f"{f}_findings" for f in ("share", "sum", "yoy", "budget", "cross_section")} <= set(
+        checks
+    )
+    assert all(
+        checks[f"{f}_findings"].passed for f in ("share", "sum", "yoy", "budget", "cross_section")
+    )
 
     # Re-run one department's report from its partition: only that file is read again.
     one = keys[0]

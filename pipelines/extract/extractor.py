@@ -10,12 +10,17 @@ from dataclasses import dataclass
 from pipelines.catalogue import Resolver
 from pipelines.document import Block, Document
 from pipelines.extract.narrative import NarrativeExtractor
-from pipelines.extract.sections import SectionTracker, heading_style
+from pipelines.extract.sections import PART_KINDS, SectionTracker, heading_style
 from pipelines.extract.statement import Statement
 from pipelines.extract.tables import TableExtractor
 from pipelines.text import compact
 
-_TERMINAL = tuple("。；;：:！？!?")
+_TERMINAL = tuple("。！？!?")
+_CLAUSE_END = tuple("，,、：:；;")
+_LIST_ITEM = re.compile(
+    r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
+)
+_UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
 _WRAP_MIN_CHARS = 28
@@ -109,6 +114,13 @@ def _continues(previous_line: str, line: str, source_format: str) -> bool:
     if source_format != "txt":
         return False
     prev = previous_line.strip()
+    # "第三部分 某某局2024年度部门决算" + "情况说明": a part heading wrapped by the layout.
+    if re.match(r"^第[一二三四五六七八九十]+部分", compact(prev)) and len(compact(line)) <= 12:
+        return not any(word in compact(prev) for word, _ in PART_KINDS)
     if not prev or prev.endswith(_TERMINAL) or heading_style(line) or heading_style(prev):
         return False
+    if _LIST_ITEM.match(line):
+        return False  # "1.因公出国（境）经费…": a new item, even after "其中："
+    if _UNIT_START.match(line) or prev.endswith(_CLAUSE_END):
+        return True  # "货物采购金额 122.43" + "万元、工程…"; "其中：" + the list it opens
     return len(prev) >= _WRAP_MIN_CHARS

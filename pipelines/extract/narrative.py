@@ -178,7 +178,13 @@ class NarrativeExtractor:
                     if not raw_left.rstrip().endswith(("为", "是")) or change:
                         if raw_left.rstrip().endswith("占") or _SHARE.search(raw_left.rstrip()):
                             self._percent(
-                                tok, raw_left, state, sentence_stmts, last_change, head_metric
+                                tok,
+                                raw_left,
+                                state,
+                                sentence_stmts,
+                                last_change,
+                                head_metric,
+                                quote,
                             )
                         continue
                 if change:
@@ -190,6 +196,8 @@ class NarrativeExtractor:
                     last_change = self._attach_change(
                         metrics, sign * amount, state, new, target_label, tok, governing
                     )
+                    for st in last_change:
+                        _cite(st, quote)
                     continue
                 budget = _BUDGET.search(label)
                 if budget and not _COMPLETION.search(label):
@@ -231,7 +239,7 @@ class NarrativeExtractor:
                 if metrics:
                     topic = metrics
             elif tok.unit == "%":
-                self._percent(tok, raw_left, state, sentence_stmts, last_change, head_metric)
+                self._percent(tok, raw_left, state, sentence_stmts, last_change, head_metric, quote)
             else:
                 metric = count_metric(tok.unit, label, right)
                 new(
@@ -243,10 +251,10 @@ class NarrativeExtractor:
                 )
                 # "国内公务接待232批次，…，共计支出56.41万元": the count's label is the topic.
                 topic = metrics_for_label(label, section) or topic
-        self._flat_clauses(norm[s_start:s_end], state, sentence_stmts)
+        self._flat_clauses(norm[s_start:s_end], state, sentence_stmts, quote)
 
     # -- attachments --------------------------------------------------------------------
-    def _percent(self, tok, raw_left, state, sentence_stmts, last_change, head_metric):
+    def _percent(self, tok, raw_left, state, sentence_stmts, last_change, head_metric, quote=""):
         left = raw_left.strip()
         values = [s for s in sentence_stmts if s.amount_wan is not None] or [
             s for s in state.statements if s.amount_wan is not None
@@ -254,21 +262,28 @@ class NarrativeExtractor:
         change = _CHANGE_VERB.search(clean_label(left))
         if _COMPLETION.search(left):
             if values:
+                _cite(values[-1], quote)
                 values[-1].completion_pct = tok.value
+                values[-1].completion_decimals = _decimals(tok.text)
             return
         if change and last_change:
             sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
             for st in last_change:
+                _cite(st, quote)
                 st.change_pct = sign * tok.value
+                st.change_pct_decimals = _decimals(tok.text)
             return
         if change and values:
             sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
+            _cite(values[-1], quote)
             values[-1].change_pct = sign * tok.value
+            values[-1].change_pct_decimals = _decimals(tok.text)
             return
         share = _SHARE.search(left)
         if share and values:
             target = values[-1]
             target.share_pct = tok.value
+            target.share_decimals = _decimals(tok.text)
             of = share.group("of")
             head = (
                 None
@@ -290,9 +305,10 @@ class NarrativeExtractor:
         attached: list[Statement] = []
         if not metrics:
             values = [s for s in state.statements if s.amount_wan is not None]
-            if values:
+            if values and values[-1].change_wan is None:
                 values[-1].change_wan = change
                 return [values[-1]]
+            # The last figure already has its change: this one is about something else.
             return [new(target_label, None, change_wan=change, unit=tok.unit, value_text=tok.text)]
         for metric in metrics:
             match = next(
@@ -312,9 +328,11 @@ class NarrativeExtractor:
             attached.append(match)
         return attached
 
-    def _flat_clauses(self, text, state, sentence_stmts):
+    def _flat_clauses(self, text, state, sentence_stmts, quote=""):
         """ "…与上年持平": a zero change for the named metric or for the last figure."""
         for m in re.finditer(r"([^，,；;。]*?)持平", text):
+            if "预算" in m.group(1):
+                continue  # "决算数与预算数基本持平" compares with the budget, not the prior year
             label = clean_label(m.group(1))
             metrics = [] if is_generic(label) else metrics_for_label(label)
             targets = []
@@ -326,6 +344,7 @@ class NarrativeExtractor:
                 if values:
                     targets.append(values[-1])
             for st in targets:
+                _cite(st, quote)
                 st.flat = True
                 st.change_wan = 0.0 if st.change_wan is None else st.change_wan
 
@@ -390,6 +409,12 @@ class NarrativeExtractor:
             st.resolution_warning = "；".join(res.warnings)
 
 
+def _cite(st: Statement, quote: str) -> None:
+    """A figure whose change or rate is stated in a later sentence quotes both sentences."""
+    if quote and quote not in st.source_text:
+        st.source_text = f"{st.source_text}{quote}"
+
+
 def _clean_name(name: str) -> str:
     return _NAME_NOISE.sub("", name.strip()).strip()
 
@@ -428,6 +453,11 @@ def _tokens(norm: str, start: int, end: int):
         except ValueError:
             continue
         yield _Token(m.start(), unit_end, value, m.group(1), unit)
+
+
+def _decimals(number_text: str) -> int:
+    """Printed decimals of a number: "8.14" -> 2, "100" -> 0. Sets its rounding half-unit."""
+    return len(number_text.split(".", 1)[1]) if "." in number_text else 0
 
 
 def _to_wan(value: float, unit: str | None) -> float:

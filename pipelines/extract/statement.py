@@ -33,6 +33,10 @@ class Statement:
     basic_wan: float | None = None  # table columns 基本支出 / 项目支出
     project_wan: float | None = None
     resolution_warning: str | None = None
+    # Printed decimals of the percentages (their rounding half-unit is 0.5 × 10^-decimals).
+    share_decimals: int | None = None
+    change_pct_decimals: int | None = None
+    completion_decimals: int | None = None
 
     def as_row(self) -> dict:
         return asdict(self)

@@ -98,17 +98,18 @@ COUNTERPART = {
 
 def metrics_for_label(label: str, section: str = "") -> list[str]:
     """All metrics a cleaned label names (usually one); [] when the label is not in the vocabulary."""
+    # "收入支出总计" / "收支总计" names both totals at once.
+    if re.search(r"财政拨款收入支出总计|财政拨款收支总计", label):
+        return ["fiscal_income_total", "fiscal_expenditure_total"]
+    if re.search(r"收入支出总计|收支总计", label):
+        return ["income_total", "expenditure_total"]
     found: list[str] = []
     for metric, pattern, _family in METRICS:
         if metric in SECTION_BOUND and "采购" not in label + section:
             continue
         if pattern.search(label):
-            if metric in found:
-                continue
             found.append(metric)
-            # "收支总计" names both totals; every other label names one metric.
-            if not re.search(r"收入支出总计|收支总计", label):
-                break
+            break
     return found
 
 

@@ -1,0 +1,796 @@
+"""Check builders: from warehouse rows to one check frame per family.
+
+Each frame row is one check with the numbers it compares: ``observed`` (the stated figure),
+``lower``/``upper`` (the interval the other stated figures allow, rounding included), or a
+``status`` for categorical checks. The Great Expectations suites decide which rows fail;
+these builders only say what each row means, in Chinese, with its quote and location.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipelines.catalogue import Catalogue
+from pipelines.catalogue.resolver import name_key
+from pipelines.extract.vocabulary import METRIC_NAMES
+from pipelines.quality.intervals import (
+    EPS,
+    Interval,
+    amount_half,
+    around,
+    change_pct_interval,
+    pct_half,
+    share_interval,
+    sum_interval,
+)
+
+FRAME_COLUMNS = [
+    "row_id",
+    "report_id",
+    "check_id",
+    "family",
+    "severity",
+    "observed",
+    "expected",
+    "lower",
+    "upper",
+    "status",
+    "message",
+    "message_ok",
+    "source_text",
+    "source_location",
+    "statement_no",
+]
+
+
+def _name(metric: str | None, code: str | None = None, label: str | None = None) -> str:
+    if code:
+        return f"{label or ''}（{code}）" if label else code
+    return METRIC_NAMES.get(metric or "", label or metric or "")
+
+
+def _pct(value: float, decimals, sign: bool = False) -> str:
+    """A percentage as the report printed it (same number of decimals)."""
+    d = 2 if decimals is None or pd.isna(decimals) else int(decimals)
+    return f"{value:+.{d}f}" if sign else f"{value:.{d}f}"
+
+
+def _truncation_note(stated: float, exact: float | None, decimals) -> str:
+    """Authors sometimes cut digits instead of rounding; say so when that explains the figure."""
+    if exact is None:
+        return ""
+    d = 2 if decimals is None or pd.isna(decimals) else int(decimals)
+    scale = 10**d
+    truncated = math.floor(abs(exact) * scale + 1e-9) / scale * (1 if exact >= 0 else -1)
+    if abs(truncated - stated) < 1e-9 and abs(round(exact, d) - stated) > 1e-9:
+        return "（疑为直接截去尾数而非四舍五入）"
+    return ""
+
+
+def _fmt(x: float | None, digits: int = 2) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x:,.{digits}f}"
+
+
+@dataclass
+class Row:
+    report_id: str
+    check_id: str
+    family: str
+    severity: str
+    observed: float | None
+    expected: float | None
+    lower: float | None
+    upper: float | None
+    message: str
+    message_ok: str
+    source_text: str | None
+    source_location: str | None
+    statement_no: int | None = None
+    status: str | None = None
+
+
+def _frame(rows: Iterable[Row], family: str) -> pd.DataFrame:
+    records = [r.__dict__ for r in rows]
+    df = pd.DataFrame(records, columns=[c for c in FRAME_COLUMNS if c != "row_id"])
+    df.insert(0, "row_id", [f"{family}-{i}" for i in range(len(df))])
+    for col in ("observed", "expected", "lower", "upper"):
+        df[col] = df[col].astype("float64")
+    df["statement_no"] = df["statement_no"].astype("Int64")
+    return df
+
+
+def _stated(st: pd.DataFrame) -> pd.DataFrame:
+    return st[st["amount_wan"].notna()]
+
+
+# -- share -----------------------------------------------------------------------------------
+
+
+def share_checks(st: pd.DataFrame) -> pd.DataFrame:
+    """Every stated share against the interval its rounded amounts allow; groups against 100%."""
+    rows: list[Row] = []
+    amounts = _stated(st)
+    candidates = st[st["share_pct"].notna() & st["amount_wan"].notna() & st["share_of"].notna()]
+    group_members: dict[tuple, list[tuple[Row, float, float]]] = {}
+    for r in candidates.itertuples():
+        whole = _find_whole(amounts, r)
+        if whole is None:
+            continue
+        ph, wh = amount_half(r.unit), amount_half(whole.unit)
+        iv = share_interval(r.amount_wan, ph, whole.amount_wan, wh)
+        if iv is None:
+            continue
+        sh = pct_half(r.share_decimals)
+        allowed = iv.widen(sh + EPS)
+        expected = round(100 * r.amount_wan / whole.amount_wan, 2) if whole.amount_wan else None
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        of = _name(whole.metric, whole.subject_code, whole.label)
+        row = Row(
+            r.report_id,
+            "share.interval",
+            "share",
+            "error",
+            r.share_pct,
+            expected,
+            allowed.lo,
+            allowed.hi,
+            f"{what}占比写为{_pct(r.share_pct, r.share_decimals)}%，按金额{_fmt(r.amount_wan)}万元÷{of}{_fmt(whole.amount_wan)}万元计算应为"
+            f"{_fmt(expected)}%（允许舍入区间 {_fmt(allowed.lo)}%–{_fmt(allowed.hi)}%）"
+            f"{_truncation_note(r.share_pct, 100 * r.amount_wan / whole.amount_wan if whole.amount_wan else None, r.share_decimals)}。",
+            f"{what}占比{_pct(r.share_pct, r.share_decimals)}%与金额一致。",
+            r.source_text,
+            r.source_location,
+            r.statement_no,
+        )
+        rows.append(row)
+        key = (r.report_id, r.block_index, r.share_of)
+        group_members.setdefault(key, []).append((row, sh, r.amount_wan))
+    rows.extend(_share_groups(group_members, amounts))
+    return _frame(rows, "share")
+
+
+def _find_whole(amounts: pd.DataFrame, r) -> object | None:
+    """The figure a share is of: same block first, then the same part, then anywhere in the report."""
+    same = amounts[(amounts["report_id"] == r.report_id) & (amounts["metric"] == r.share_of)]
+    if r.share_of and same.empty:
+        same = amounts[(amounts["report_id"] == r.report_id) & (amounts["label"] == r.share_of)]
+    same = same[same["statement_no"] != r.statement_no]
+    if same.empty:
+        return None
+    for subset in (same[same["block_index"] == r.block_index], same[same["part"] == r.part], same):
+        if not subset.empty:
+            return next(subset.sort_values("statement_no").itertuples())
+    return None
+
+
+def _share_groups(
+    groups: dict[tuple, list[tuple[Row, float, float]]], amounts: pd.DataFrame
+) -> list[Row]:
+    """A group of shares of one whole whose amounts add up to it must add up to 100%.
+
+    Authors often move one share by 0.01 so that the printed shares add to exactly 100.00%;
+    a share off by no more than that, in such a group, is an informational note. When an item
+    already fails on its own, the group total would only repeat that mistake and is skipped.
+    """
+    out: list[Row] = []
+    for (report_id, _block, of), members in groups.items():
+        if len(members) < 2:
+            continue
+        whole_rows = amounts[(amounts["report_id"] == report_id) & (amounts["metric"] == of)]
+        if whole_rows.empty:
+            continue
+        whole = float(whole_rows.iloc[0]["amount_wan"])
+        parts_total = sum(a for _, _, a in members)
+        if abs(parts_total - whole) > (len(members) + 1) * 0.005 + EPS:
+            continue  # not a full breakdown of the whole
+        shares_total = sum(row.observed for row, _, _ in members)
+        failing = [
+            row
+            for row, _, _ in members
+            if not Interval(row.lower, row.upper).contains(row.observed)
+        ]
+        if failing:
+            if abs(shares_total - 100) < 1e-6 and len(failing) == 1:
+                row = failing[0]
+                if Interval(row.lower, row.upper).distance(row.observed) <= 0.01 + 1e-6:
+                    row.severity = "info"
+                    row.message += "各项占比合计恰为100%，应是为凑足100%调整了0.01个百分点，属常见做法，仅作提示。"
+            continue
+        spread = sum(h for _, h, _ in members) + 0.01
+        allowed = Interval(100 - spread - EPS, 100 + spread + EPS)
+        first = members[0][0]
+        out.append(
+            Row(
+                report_id,
+                "share.group_total",
+                "share",
+                "error",
+                shares_total,
+                100.0,
+                allowed.lo,
+                allowed.hi,
+                f"各项占比合计为{shares_total:.2f}%，各项金额合计等于总额，占比合计应为100%"
+                f"（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）。",
+                f"各项占比合计{shares_total:.2f}%。",
+                first.source_text,
+                first.source_location,
+                first.statement_no,
+            )
+        )
+    return out
+
+
+# -- sum -------------------------------------------------------------------------------------
+
+# parent metric -> alternative lists of child metrics (the first list whose members are stated)
+HIERARCHIES: dict[str, list[list[str]]] = {
+    "income_current_year": [
+        [
+            "income_general_budget",
+            "income_gov_fund",
+            "income_state_capital",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ],
+        [
+            "income_fiscal",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ],
+    ],
+    "expenditure_current_year": [
+        [
+            "expenditure_basic",
+            "expenditure_project",
+            "expenditure_to_superior",
+            "expenditure_operating",
+            "expenditure_subsidiary",
+        ]
+    ],
+    "gpb_basic": [["personnel_expenses", "public_expenses"]],
+    "three_public_total": [
+        ["three_public_overseas", "three_public_vehicle", "three_public_reception"]
+    ],
+    "three_public_vehicle": [["three_public_vehicle_purchase", "three_public_vehicle_operation"]],
+    "three_public_reception": [["reception_domestic", "reception_foreign"]],
+    "procurement_total": [["procurement_goods", "procurement_works", "procurement_services"]],
+    "income_total": [["income_current_year", "carryover_begin", "income_fund_balance"]],
+    "expenditure_total": [["expenditure_current_year", "carryover_end"]],
+}
+# Children that must be stated for the sum to be checked; the others count as 0 when absent
+# (reports often leave out a zero source). Checking a total against an incomplete breakdown
+# would raise false errors, so the parts that are always printed are required.
+_REQUIRED_CHILDREN = {
+    "income_total": {"income_current_year", "carryover_begin"},
+    "expenditure_total": {"expenditure_current_year", "carryover_end"},
+    "expenditure_current_year": {"expenditure_basic", "expenditure_project"},
+    "gpb_basic": {"personnel_expenses", "public_expenses"},
+    "three_public_total": {"three_public_vehicle", "three_public_reception"},
+    "three_public_vehicle": {"three_public_vehicle_purchase", "three_public_vehicle_operation"},
+    "three_public_reception": {"reception_domestic"},
+    "procurement_total": {"procurement_goods", "procurement_works", "procurement_services"},
+}
+
+
+def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
+    """Children against parents in every hierarchy a report states, within one part."""
+    rows: list[Row] = []
+    amounts = _stated(st)
+    for (report_id, part), group in amounts.groupby(["report_id", "part"], sort=False):
+        if part == "chart":
+            continue
+        first = group.sort_values("statement_no").drop_duplicates("metric")
+        by_metric = {r.metric: r for r in first.itertuples() if r.metric}
+        for parent_metric, alternatives in HIERARCHIES.items():
+            parent = by_metric.get(parent_metric)
+            if parent is None:
+                continue
+            # The breakdown the report uses: its first (main) part must be stated.
+            for children in alternatives:
+                stated = [by_metric[c] for c in children if c in by_metric]
+                # With several possible breakdowns, the one used must have its main part stated.
+                required = _REQUIRED_CHILDREN.get(parent_metric, {children[0]})
+                if len(stated) < 2 or not required <= {c.metric for c in stated}:
+                    continue
+                rows.append(_sum_row(report_id, parent, stated, f"sum.{parent_metric}"))
+                break
+        rows.extend(_function_sums(report_id, group))
+        rows.extend(
+            _count_sums(report_id, st[(st["report_id"] == report_id) & (st["part"] == part)])
+        )
+    return _frame(rows, "sum")
+
+
+def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | None = None) -> Row:
+    total = sum(c.amount_wan for c in children)
+    halves = [amount_half(c.unit) for c in children] + [amount_half(parent.unit)]
+    allowed = sum_interval(halves, total).widen(EPS)
+    what = what or _name(parent.metric, None, parent.label)
+    parts = "、".join(
+        f"{_name(c.metric, c.subject_code, c.subject_name or c.label)}{_fmt(c.amount_wan)}"
+        for c in children
+    )
+    places = list(dict.fromkeys([parent.source_location] + [c.source_location for c in children]))
+    return Row(
+        report_id,
+        check_id,
+        "sum",
+        "error",
+        parent.amount_wan,
+        round(total, 2),
+        allowed.lo,
+        allowed.hi,
+        f"{what}写为{_fmt(parent.amount_wan)}万元，而其组成部分（{parts}万元）合计为{_fmt(total)}万元，"
+        f"相差{_fmt(parent.amount_wan - total)}万元（允许舍入区间 {_fmt(allowed.lo)}–{_fmt(allowed.hi)}万元）。",
+        f"{what}{_fmt(parent.amount_wan)}万元与其组成部分合计一致。",
+        parent.source_text,
+        "、".join(places),
+        parent.statement_no,
+    )
+
+
+def _function_sums(report_id: str, group: pd.DataFrame) -> list[Row]:
+    """项 → 款 → 类 → 一般公共预算财政拨款支出 合计, by code prefix."""
+    out: list[Row] = []
+    lines = group[(group["metric"] == "gpb_by_function") & group["subject_code"].notna()]
+    lines = lines.sort_values("statement_no").drop_duplicates("subject_code")
+    if lines.empty:
+        return out
+    by_code = {r.subject_code: r for r in lines.itertuples()}
+    for code, parent in by_code.items():
+        if len(code) == 7:
+            continue
+        kids = [r for c, r in by_code.items() if len(c) == len(code) + 2 and c.startswith(code)]
+        if not kids and len(code) == 3:
+            kids = [r for c, r in by_code.items() if len(c) == 7 and c.startswith(code)]
+        if kids:
+            name = f"{parent.subject_name or parent.label}（{code}）"
+            out.append(_sum_row(report_id, parent, kids, "sum.function_subjects", what=name))
+    classes = [r for c, r in by_code.items() if len(c) == 3]
+    totals = group[group["metric"] == "gpb_expenditure"].sort_values("statement_no")
+    if classes and not totals.empty:
+        # The total stated with the 类 breakdown (same block) if any, else the first one.
+        blocks = {c.block_index for c in classes}
+        near = totals[totals["block_index"].isin(blocks)]
+        total = next((near if not near.empty else totals).itertuples())
+        out.append(_sum_row(report_id, total, classes, "sum.function_classes"))
+    return out
+
+
+def _count_sums(report_id: str, group: pd.DataFrame) -> list[Row]:
+    """Vehicles by type against the stated total, within the sentence that states both."""
+    out: list[Row] = []
+    counts = group[group["count_value"].notna()]
+    for _block, b in counts.groupby("block_index"):
+        totals = b[b["metric"] == "vehicles_total"]
+        parts = b[b["metric"] == "vehicles_by_type"]
+        if totals.empty or len(parts) < 2:
+            continue
+        total = next(totals.itertuples())
+        parts = parts[parts["statement_no"] > total.statement_no]
+        if len(parts) < 2:
+            continue
+        s = float(parts["count_value"].sum())
+        out.append(
+            Row(
+                report_id,
+                "sum.vehicles",
+                "sum",
+                "error",
+                total.count_value,
+                s,
+                s - EPS,
+                s + EPS,
+                f"车辆总数写为{total.count_value:g}辆，分类合计为{s:g}辆。",
+                "车辆总数与分类合计一致。",
+                total.source_text,
+                total.source_location,
+                total.statement_no,
+            )
+        )
+    return out
+
+
+# -- yoy --------------------------------------------------------------------------------------
+
+
+def yoy_checks(st: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Stated change % against change / (current − change); 持平 against a change; prior years."""
+    rows: list[Row] = []
+    for r in st[st["change_wan"].notna() & st["amount_wan"].notna()].itertuples():
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        if r.change_pct is not None and not pd.isna(r.change_pct) and not r.flat:
+            iv = change_pct_interval(
+                r.amount_wan, amount_half(r.unit), r.change_wan, amount_half(r.unit)
+            )
+            if iv is None:
+                continue
+            allowed = iv.widen(pct_half(r.change_pct_decimals) + EPS)
+            prior = r.amount_wan - r.change_wan
+            expected = round(100 * r.change_wan / prior, 2)
+            rows.append(
+                Row(
+                    r.report_id,
+                    "yoy.change_pct",
+                    "yoy",
+                    "error",
+                    r.change_pct,
+                    expected,
+                    allowed.lo,
+                    allowed.hi,
+                    f"{what}变动率写为{_pct(r.change_pct, r.change_pct_decimals, sign=True)}%，按本年{_fmt(r.amount_wan)}万元、变动{_fmt(r.change_wan)}万元"
+                    f"（上年应为{_fmt(prior)}万元）计算应为{expected:+.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）。",
+                    f"{what}变动率{r.change_pct:+g}%与变动额一致。",
+                    r.source_text,
+                    r.source_location,
+                    r.statement_no,
+                )
+            )
+    for r in st[st["flat"].fillna(False).astype(bool)].itertuples():
+        change = 0.0 if pd.isna(r.change_wan) else r.change_wan
+        pct = 0.0 if pd.isna(r.change_pct) else r.change_pct
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        rows.append(
+            Row(
+                r.report_id,
+                "yoy.flat",
+                "yoy",
+                "error",
+                change,
+                0.0,
+                -EPS,
+                EPS,
+                f"{what}写为与上年持平，但同时写明变动{_fmt(change)}万元（{pct:+g}%）。",
+                f"{what}与上年持平，未见矛盾。",
+                r.source_text,
+                r.source_location,
+                r.statement_no,
+            )
+        )
+    rows.extend(_prior_year_rows(st, reports))
+    return _frame(rows, "yoy")
+
+
+def _prior_year_rows(st: pd.DataFrame, reports: pd.DataFrame) -> list[Row]:
+    """This year's implied prior figure against the figure last year's report states."""
+    out: list[Row] = []
+    meta = reports.set_index("report_id")[["department", "fiscal_year"]]
+    stated = st[st["amount_wan"].notna()].join(meta, on="report_id")
+    narrative = stated[stated["part"] == "narrative"].sort_values("statement_no")
+    last_year = narrative.drop_duplicates(["department", "fiscal_year", "metric", "subject_code"])
+    index = {
+        (
+            r.department,
+            r.fiscal_year,
+            r.metric,
+            r.subject_code if isinstance(r.subject_code, str) else None,
+        ): r
+        for r in last_year.itertuples()
+    }
+    with_change = narrative[
+        narrative["change_wan"].notna() | narrative["flat"].fillna(False).astype(bool)
+    ]
+    for r in with_change.drop_duplicates(["report_id", "metric", "subject_code"]).itertuples():
+        code = r.subject_code if isinstance(r.subject_code, str) else None
+        prev = index.get((r.department, r.fiscal_year - 1, r.metric, code))
+        if prev is None or not r.metric:
+            continue
+        change = 0.0 if pd.isna(r.change_wan) else r.change_wan
+        implied = r.amount_wan - change
+        half = 2 * amount_half(r.unit) + amount_half(prev.unit)
+        allowed = around(implied, half + EPS)
+        what = _name(r.metric, code, r.subject_name or r.label)
+        out.append(
+            Row(
+                r.report_id,
+                "yoy.prior_year",
+                "yoy",
+                "error",
+                prev.amount_wan,
+                round(implied, 2),
+                allowed.lo,
+                allowed.hi,
+                f"{what}：本年{_fmt(r.amount_wan)}万元、较上年变动{_fmt(change)}万元，推算上年为{_fmt(implied)}万元；"
+                f"但{r.fiscal_year - 1}年度决算报告写为{_fmt(prev.amount_wan)}万元（{prev.source_location}）。",
+                f"{what}推算的上年数与{r.fiscal_year - 1}年度报告一致。",
+                r.source_text,
+                r.source_location,
+                r.statement_no,
+            )
+        )
+    return out
+
+
+# -- budget -----------------------------------------------------------------------------------
+
+
+def budget_checks(st: pd.DataFrame) -> pd.DataFrame:
+    rows: list[Row] = []
+    subset = st[st["budget_wan"].notna() & st["completion_pct"].notna() & st["amount_wan"].notna()]
+    for r in subset.itertuples():
+        iv = share_interval(r.amount_wan, amount_half(r.unit), r.budget_wan, amount_half(r.unit))
+        if iv is None:
+            continue
+        allowed = iv.widen(pct_half(r.completion_decimals) + EPS)
+        expected = round(100 * r.amount_wan / r.budget_wan, 2)
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        rows.append(
+            Row(
+                r.report_id,
+                "budget.completion",
+                "budget",
+                "error",
+                r.completion_pct,
+                expected,
+                allowed.lo,
+                allowed.hi,
+                f"{what}完成预算写为{_pct(r.completion_pct, r.completion_decimals)}%，按决算{_fmt(r.amount_wan)}万元÷预算{_fmt(r.budget_wan)}万元"
+                f"计算应为{expected:.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）"
+                f"{_truncation_note(r.completion_pct, 100 * r.amount_wan / r.budget_wan, r.completion_decimals)}。",
+                f"{what}完成预算{r.completion_pct:g}%与决算、预算数一致。",
+                r.source_text,
+                r.source_location,
+                r.statement_no,
+            )
+        )
+    return _frame(rows, "budget")
+
+
+# -- cross_section ------------------------------------------------------------------------------
+
+_PART_NAMES = {
+    "narrative": "正文",
+    "table": "决算表",
+    "annex": "附件",
+    "chart": "图表数据",
+    "overview": "部门概况",
+}
+
+
+def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
+    """One figure stated in several places must agree; so must its stated change."""
+    rows: list[Row] = []
+    amounts = _stated(st)
+    amounts = amounts[amounts["metric"].notna()]
+    keyed = amounts.assign(code=amounts["subject_code"].fillna(""))
+    for (report_id, metric, code), g in keyed.groupby(["report_id", "metric", "code"], sort=False):
+        if len(g) < 2:
+            continue
+        g = g.sort_values("statement_no")
+        ref = next(g.itertuples())
+        what = _name(
+            metric,
+            code or None,
+            ref.subject_name if isinstance(ref.subject_name, str) else ref.label,
+        )
+        for other in list(g.itertuples())[1:]:
+            if other.block_index == ref.block_index:
+                continue  # one sentence that names a figure twice is not two places
+            half = amount_half(ref.unit) + amount_half(other.unit) + EPS
+            rows.append(
+                Row(
+                    report_id,
+                    "cross_section.amount",
+                    "cross_section",
+                    "error",
+                    other.amount_wan,
+                    ref.amount_wan,
+                    ref.amount_wan - half,
+                    ref.amount_wan + half,
+                    f"{what}在{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）写为{_fmt(other.amount_wan)}万元，"
+                    f"在{_PART_NAMES.get(ref.part, ref.part)}（{ref.source_location}）写为{_fmt(ref.amount_wan)}万元，两处不一致。",
+                    f"{what}各处数字一致。",
+                    other.source_text,
+                    other.source_location,
+                    other.statement_no,
+                )
+            )
+        with_change = [r for r in g.itertuples() if not pd.isna(r.change_wan)]
+        for other in with_change[1:]:
+            first = with_change[0]
+            if other.block_index == first.block_index:
+                continue
+            half = amount_half(first.unit) + amount_half(other.unit) + EPS
+            rows.append(
+                Row(
+                    report_id,
+                    "cross_section.change",
+                    "cross_section",
+                    "error",
+                    other.change_wan,
+                    first.change_wan,
+                    first.change_wan - half,
+                    first.change_wan + half,
+                    f"{what}较上年变动在{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）写为"
+                    f"{_fmt(other.change_wan)}万元，在{_PART_NAMES.get(first.part, first.part)}（{first.source_location}）写为"
+                    f"{_fmt(first.change_wan)}万元，两处不一致。",
+                    f"{what}变动额各处一致。",
+                    other.source_text,
+                    other.source_location,
+                    other.statement_no,
+                )
+            )
+    rows.extend(_part_changes(amounts))
+    return _frame(rows, "cross_section")
+
+
+def _part_changes(amounts: pd.DataFrame) -> list[Row]:
+    """A total's stated change against its parts' stated changes (持平 counts as 0)."""
+    out: list[Row] = []
+    for (report_id, _part), g in amounts.groupby(["report_id", "part"], sort=False):
+        first = g.sort_values("statement_no").drop_duplicates("metric")
+        by_metric = {r.metric: r for r in first.itertuples()}
+        for parent_metric, alternatives in HIERARCHIES.items():
+            parent = by_metric.get(parent_metric)
+            if parent is None or pd.isna(parent.change_wan):
+                continue
+            children = [by_metric[c] for c in alternatives[0] if c in by_metric]
+            known = [c for c in children if not pd.isna(c.change_wan)]
+            if len(children) < 2 or len(known) != len(children):
+                continue
+            total = sum(c.change_wan for c in known)
+            half = (len(known) + 1) * 0.005 + EPS
+            what = _name(parent_metric, None, parent.label)
+            parts = "、".join(
+                f"{_name(c.metric, None, c.label)}{_fmt(c.change_wan)}" for c in known
+            )
+            out.append(
+                Row(
+                    report_id,
+                    "cross_section.part_changes",
+                    "cross_section",
+                    "error",
+                    parent.change_wan,
+                    round(total, 2),
+                    total - half,
+                    total + half,
+                    f"{what}较上年变动写为{_fmt(parent.change_wan)}万元，但各组成部分的变动（{parts}万元）合计为{_fmt(total)}万元。",
+                    f"{what}变动额与各组成部分变动一致。",
+                    parent.source_text,
+                    parent.source_location,
+                    parent.statement_no,
+                )
+            )
+    return out
+
+
+# -- code -------------------------------------------------------------------------------------
+
+
+def code_checks(
+    functions: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
+) -> pd.DataFrame:
+    """Every subject code exists in that year's catalogue; its printed name matches (old name: warning)."""
+    rows: list[Row] = []
+    years = reports.set_index("report_id")["fiscal_year"].to_dict()
+    for r in functions.itertuples():
+        year = years.get(r.report_id)
+        printed = r.subject_name if isinstance(r.subject_name, str) else ""
+        if not isinstance(r.subject_code, str):
+            rows.append(
+                Row(
+                    r.report_id, "code.unresolved", "code", "warning", None, None, None, None,
+                    f"科目“{printed}”无法对应到{year}年政府收支分类科目，金额{_fmt(r.amount_wan)}万元已保留、编码为空，请核对科目名称。",
+                    "", r.source_text, r.source_location, r.statement_no, status="unresolved",
+                )
+            )  # fmt: skip
+            continue
+        code = r.subject_code
+        status, severity, message = "ok", "error", ""
+        if not catalogue.exists(code):
+            status, message = "unknown_code", f"科目编码{code}不在政府收支分类科目中。"
+        elif year is not None and not catalogue.exists(code, year):
+            status, severity = "not_in_year", "warning"
+            message = f"科目编码{code}（{catalogue.name(code)}）在{year}年的科目目录中不存在（已停用或尚未设立）。"
+        elif printed:
+            official = catalogue.name(code, year)
+            if name_key(printed) != name_key(official or ""):
+                known = {name_key(n) for n in catalogue.names(code)}
+                severity = "warning"
+                if name_key(printed) in known:
+                    status = "old_name"
+                    message = f"科目{code}写作“{printed}”，{year}年科目名称为“{official}”（使用了旧名称）。"
+                else:
+                    status = "name_mismatch"
+                    message = f"科目{code}写作“{printed}”，与{year}年科目名称“{official}”不符，请核对编码与名称。"
+        rows.append(
+            Row(
+                r.report_id, f"code.{status if status != 'ok' else 'valid'}", "code", severity,
+                None, None, None, None, message, f"科目{code}编码与名称正确。",
+                r.source_text, r.source_location, r.statement_no, status=status,
+            )
+        )  # fmt: skip
+    return _frame(rows, "code")
+
+
+# -- completeness -----------------------------------------------------------------------------
+
+REQUIRED_METRICS = [
+    "income_total",
+    "expenditure_total",
+    "income_current_year",
+    "expenditure_current_year",
+    "expenditure_basic",
+    "expenditure_project",
+    "fiscal_income_total",
+    "gpb_expenditure",
+    "personnel_expenses",
+    "public_expenses",
+    "three_public_total",
+    "admin_operating_expenses",
+    "procurement_total",
+    "vehicles_total",
+]
+
+
+def completeness_checks(st: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The mandatory statements of a 部门决算 are present (a missing one is a warning)."""
+    rows: list[Row] = []
+    present = st[st["amount_wan"].notna() | st["count_value"].notna()]
+    stated = present.groupby("report_id")["metric"].apply(set).to_dict()
+    classes = (
+        present[(present["metric"] == "gpb_by_function") & (present["subject_level"] == "类")]
+        .groupby("report_id")
+        .size()
+        .to_dict()
+    )
+    for rep in reports.itertuples():
+        have = stated.get(rep.report_id, set())
+        for metric in REQUIRED_METRICS:
+            ok = metric in have
+            rows.append(
+                _completeness_row(rep.report_id, f"completeness.{metric}", METRIC_NAMES[metric], ok)
+            )
+        rows.append(
+            _completeness_row(
+                rep.report_id,
+                "completeness.gpb_by_class",
+                "一般公共预算财政拨款支出按功能分类（类）",
+                classes.get(rep.report_id, 0) > 0,
+            )
+        )
+    return _frame(rows, "completeness")
+
+
+def _completeness_row(report_id: str, check_id: str, name: str, ok: bool) -> Row:
+    return Row(
+        report_id,
+        check_id,
+        "completeness",
+        "warning",
+        None,
+        None,
+        None,
+        None,
+        f"未找到“{name}”的说明或数据。部门决算应公开该项内容，请核对是否遗漏（或表述方式是否特殊）。",
+        f"已说明“{name}”。",
+        None,
+        "全文",
+        None,
+        status="present" if ok else "missing",
+    )
+
+
+def build_all(
+    st: pd.DataFrame, functions: pd.DataFrame, reports: pd.DataFrame, catalogue: Catalogue
+) -> dict[str, pd.DataFrame]:
+    """Every family's check frame, for the whole warehouse at once."""
+    return {
+        "share": share_checks(st),
+        "sum": sum_checks(st),
+        "yoy": yoy_checks(st, reports),
+        "budget": budget_checks(st),
+        "cross_section": cross_section_checks(st),
+        "code": code_checks(functions, reports, catalogue),
+        "completeness": completeness_checks(st, reports),
+    }
