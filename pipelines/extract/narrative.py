@@ -176,7 +176,15 @@ class NarrativeExtractor:
                 if tok.unit is None:
                     # A bare number counts only as an amount after "为" with a known metric.
                     if not raw_left.rstrip().endswith(("为", "是")) or change:
-                        if raw_left.rstrip().endswith("占") or _SHARE.search(raw_left.rstrip()):
+                        # A rate printed without "%": "占 76.23", "完成年初预算的 82.48",
+                        # "增长13.95" right after a stated change.
+                        left = raw_left.rstrip()
+                        if (
+                            left.endswith("占")
+                            or _SHARE.search(left)
+                            or _COMPLETION.search(left)
+                            or (change and last_change)
+                        ):
                             self._percent(
                                 tok,
                                 raw_left,
@@ -294,9 +302,9 @@ class NarrativeExtractor:
                 of_label = clean_label(of[:-1])
                 of_metrics = metrics_for_label(of_label)
                 target.share_of = of_metrics[0] if of_metrics else of_label
-            elif head is not None and head is not target:
+            elif head is not None and head is not target and head.metric:
                 # "本年收入合计X万元，其中：A万元，占S%": a share of the sentence's head figure.
-                target.share_of = head.metric or head.label
+                target.share_of = head.metric
             elif head_metric:
                 target.share_of = head_metric
 

@@ -9,6 +9,7 @@ these builders only say what each row means, in Chinese, with its quote and loca
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -107,26 +108,50 @@ def _stated(st: pd.DataFrame) -> pd.DataFrame:
     return st[st["amount_wan"].notna()]
 
 
+def _records(st: pd.DataFrame) -> list:
+    """Rows as tuples in report and statement order, missing values as None.
+
+    The builders group many small sets of rows (one report, one metric); plain dicts of lists
+    are far faster for that than pandas group-bys.
+    """
+    ordered = st.sort_values(["report_id", "statement_no"], kind="stable")
+    clean = ordered.astype(object).where(ordered.notna(), None)
+    return list(clean.itertuples(index=False, name="Fact"))
+
+
+def _group(records: list, *keys: str) -> dict[tuple, list]:
+    groups: dict[tuple, list] = defaultdict(list)
+    for r in records:
+        groups[tuple(getattr(r, k) for k in keys)].append(r)
+    return groups
+
+
 # -- share -----------------------------------------------------------------------------------
 
 
 def share_checks(st: pd.DataFrame) -> pd.DataFrame:
     """Every stated share against the interval its rounded amounts allow; groups against 100%."""
     rows: list[Row] = []
-    amounts = _stated(st)
-    candidates = st[st["share_pct"].notna() & st["amount_wan"].notna() & st["share_of"].notna()]
+    records = _records(st)
+    amounts = [r for r in records if r.amount_wan is not None]
+    by_metric = _group(amounts, "report_id", "metric")
+    by_label = _group(amounts, "report_id", "label")
     group_members: dict[tuple, list[tuple[Row, float, float]]] = {}
-    for r in candidates.itertuples():
-        whole = _find_whole(amounts, r)
+    for r in amounts:
+        if r.share_pct is None or r.share_of is None:
+            continue
+        whole = _find_whole(by_metric, by_label, r)
         if whole is None:
             continue
-        ph, wh = amount_half(r.unit), amount_half(whole.unit)
-        iv = share_interval(r.amount_wan, ph, whole.amount_wan, wh)
+        iv = share_interval(
+            r.amount_wan, amount_half(r.unit), whole.amount_wan, amount_half(whole.unit)
+        )
         if iv is None:
             continue
         sh = pct_half(r.share_decimals)
         allowed = iv.widen(sh + EPS)
-        expected = round(100 * r.amount_wan / whole.amount_wan, 2) if whole.amount_wan else None
+        exact = 100 * r.amount_wan / whole.amount_wan if whole.amount_wan else None
+        expected = round(exact, 2) if exact is not None else None
         what = _name(r.metric, r.subject_code, r.subject_name or r.label)
         of = _name(whole.metric, whole.subject_code, whole.label)
         row = Row(
@@ -138,37 +163,38 @@ def share_checks(st: pd.DataFrame) -> pd.DataFrame:
             expected,
             allowed.lo,
             allowed.hi,
-            f"{what}占比写为{_pct(r.share_pct, r.share_decimals)}%，按金额{_fmt(r.amount_wan)}万元÷{of}{_fmt(whole.amount_wan)}万元计算应为"
-            f"{_fmt(expected)}%（允许舍入区间 {_fmt(allowed.lo)}%–{_fmt(allowed.hi)}%）"
-            f"{_truncation_note(r.share_pct, 100 * r.amount_wan / whole.amount_wan if whole.amount_wan else None, r.share_decimals)}。",
+            f"{what}占比写为{_pct(r.share_pct, r.share_decimals)}%，按金额{_fmt(r.amount_wan)}万元÷{of}"
+            f"{_fmt(whole.amount_wan)}万元计算应为{_fmt(expected)}%（允许舍入区间 {_fmt(allowed.lo)}%–"
+            f"{_fmt(allowed.hi)}%）{_truncation_note(r.share_pct, exact, r.share_decimals)}。",
             f"{what}占比{_pct(r.share_pct, r.share_decimals)}%与金额一致。",
             r.source_text,
             r.source_location,
             r.statement_no,
         )
         rows.append(row)
-        key = (r.report_id, r.block_index, r.share_of)
-        group_members.setdefault(key, []).append((row, sh, r.amount_wan))
-    rows.extend(_share_groups(group_members, amounts))
+        group_members.setdefault((r.report_id, r.block_index, r.share_of), []).append(
+            (row, sh, r.amount_wan)
+        )
+    rows.extend(_share_groups(group_members, by_metric))
     return _frame(rows, "share")
 
 
-def _find_whole(amounts: pd.DataFrame, r) -> object | None:
+def _find_whole(by_metric: dict, by_label: dict, r) -> object | None:
     """The figure a share is of: same block first, then the same part, then anywhere in the report."""
-    same = amounts[(amounts["report_id"] == r.report_id) & (amounts["metric"] == r.share_of)]
-    if r.share_of and same.empty:
-        same = amounts[(amounts["report_id"] == r.report_id) & (amounts["label"] == r.share_of)]
-    same = same[same["statement_no"] != r.statement_no]
-    if same.empty:
-        return None
-    for subset in (same[same["block_index"] == r.block_index], same[same["part"] == r.part], same):
-        if not subset.empty:
-            return next(subset.sort_values("statement_no").itertuples())
+    same = by_metric.get((r.report_id, r.share_of)) or by_label.get((r.report_id, r.share_of)) or []
+    same = [w for w in same if w.statement_no != r.statement_no]
+    for subset in (
+        [w for w in same if w.block_index == r.block_index],
+        [w for w in same if w.part == r.part],
+        same,
+    ):
+        if subset:
+            return subset[0]
     return None
 
 
 def _share_groups(
-    groups: dict[tuple, list[tuple[Row, float, float]]], amounts: pd.DataFrame
+    groups: dict[tuple, list[tuple[Row, float, float]]], by_metric: dict
 ) -> list[Row]:
     """A group of shares of one whole whose amounts add up to it must add up to 100%.
 
@@ -180,10 +206,10 @@ def _share_groups(
     for (report_id, _block, of), members in groups.items():
         if len(members) < 2:
             continue
-        whole_rows = amounts[(amounts["report_id"] == report_id) & (amounts["metric"] == of)]
-        if whole_rows.empty:
+        whole_rows = by_metric.get((report_id, of))
+        if not whole_rows:
             continue
-        whole = float(whole_rows.iloc[0]["amount_wan"])
+        whole = whole_rows[0].amount_wan
         parts_total = sum(a for _, _, a in members)
         if abs(parts_total - whole) > (len(members) + 1) * 0.005 + EPS:
             continue  # not a full breakdown of the whole
@@ -285,17 +311,18 @@ _REQUIRED_CHILDREN = {
 def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
     """Children against parents in every hierarchy a report states, within one part."""
     rows: list[Row] = []
-    amounts = _stated(st)
-    for (report_id, part), group in amounts.groupby(["report_id", "part"], sort=False):
+    for (report_id, part), group in _group(_records(st), "report_id", "part").items():
         if part == "chart":
             continue
-        first = group.sort_values("statement_no").drop_duplicates("metric")
-        by_metric = {r.metric: r for r in first.itertuples() if r.metric}
+        amounts = [r for r in group if r.amount_wan is not None]
+        by_metric: dict[str, object] = {}
+        for r in amounts:
+            if r.metric:
+                by_metric.setdefault(r.metric, r)
         for parent_metric, alternatives in HIERARCHIES.items():
             parent = by_metric.get(parent_metric)
             if parent is None:
                 continue
-            # The breakdown the report uses: its first (main) part must be stated.
             for children in alternatives:
                 stated = [by_metric[c] for c in children if c in by_metric]
                 # With several possible breakdowns, the one used must have its main part stated.
@@ -304,10 +331,8 @@ def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
                     continue
                 rows.append(_sum_row(report_id, parent, stated, f"sum.{parent_metric}"))
                 break
-        rows.extend(_function_sums(report_id, group))
-        rows.extend(
-            _count_sums(report_id, st[(st["report_id"] == report_id) & (st["part"] == part)])
-        )
+        rows.extend(_function_sums(report_id, amounts))
+        rows.extend(_count_sums(report_id, group))
     return _frame(rows, "sum")
 
 
@@ -339,14 +364,15 @@ def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | 
     )
 
 
-def _function_sums(report_id: str, group: pd.DataFrame) -> list[Row]:
+def _function_sums(report_id: str, amounts: list) -> list[Row]:
     """项 → 款 → 类 → 一般公共预算财政拨款支出 合计, by code prefix."""
     out: list[Row] = []
-    lines = group[(group["metric"] == "gpb_by_function") & group["subject_code"].notna()]
-    lines = lines.sort_values("statement_no").drop_duplicates("subject_code")
-    if lines.empty:
+    by_code: dict[str, object] = {}
+    for r in amounts:
+        if r.metric == "gpb_by_function" and r.subject_code:
+            by_code.setdefault(r.subject_code, r)
+    if not by_code:
         return out
-    by_code = {r.subject_code: r for r in lines.itertuples()}
     for code, parent in by_code.items():
         if len(code) == 7:
             continue
@@ -357,30 +383,29 @@ def _function_sums(report_id: str, group: pd.DataFrame) -> list[Row]:
             name = f"{parent.subject_name or parent.label}（{code}）"
             out.append(_sum_row(report_id, parent, kids, "sum.function_subjects", what=name))
     classes = [r for c, r in by_code.items() if len(c) == 3]
-    totals = group[group["metric"] == "gpb_expenditure"].sort_values("statement_no")
-    if classes and not totals.empty:
+    totals = [r for r in amounts if r.metric == "gpb_expenditure"]
+    if classes and totals:
         # The total stated with the 类 breakdown (same block) if any, else the first one.
         blocks = {c.block_index for c in classes}
-        near = totals[totals["block_index"].isin(blocks)]
-        total = next((near if not near.empty else totals).itertuples())
-        out.append(_sum_row(report_id, total, classes, "sum.function_classes"))
+        near = [t for t in totals if t.block_index in blocks]
+        out.append(_sum_row(report_id, (near or totals)[0], classes, "sum.function_classes"))
     return out
 
 
-def _count_sums(report_id: str, group: pd.DataFrame) -> list[Row]:
+def _count_sums(report_id: str, group: list) -> list[Row]:
     """Vehicles by type against the stated total, within the sentence that states both."""
     out: list[Row] = []
-    counts = group[group["count_value"].notna()]
-    for _block, b in counts.groupby("block_index"):
-        totals = b[b["metric"] == "vehicles_total"]
-        parts = b[b["metric"] == "vehicles_by_type"]
-        if totals.empty or len(parts) < 2:
+    for b in _group([r for r in group if r.count_value is not None], "block_index").values():
+        totals = [r for r in b if r.metric == "vehicles_total"]
+        if not totals:
             continue
-        total = next(totals.itertuples())
-        parts = parts[parts["statement_no"] > total.statement_no]
+        total = totals[0]
+        parts = [
+            r for r in b if r.metric == "vehicles_by_type" and r.statement_no > total.statement_no
+        ]
         if len(parts) < 2:
             continue
-        s = float(parts["count_value"].sum())
+        s = float(sum(p.count_value for p in parts))
         out.append(
             Row(
                 report_id,
@@ -515,15 +540,30 @@ def _prior_year_rows(st: pd.DataFrame, reports: pd.DataFrame) -> list[Row]:
 
 
 def budget_checks(st: pd.DataFrame) -> pd.DataFrame:
+    """Stated completion % against 决算 ÷ 预算. The budget may be stated with the figure or
+    elsewhere in the report for the same item (e.g. the 预算数 column of the 三公 table)."""
     rows: list[Row] = []
-    subset = st[st["budget_wan"].notna() & st["completion_pct"].notna() & st["amount_wan"].notna()]
-    for r in subset.itertuples():
-        iv = share_interval(r.amount_wan, amount_half(r.unit), r.budget_wan, amount_half(r.unit))
+    records = [r for r in _records(st) if r.amount_wan is not None]
+    budgets: dict[tuple, object] = {}
+    for r in records:
+        if r.budget_wan is not None and r.metric:
+            budgets.setdefault((r.report_id, r.metric, r.subject_code), r)
+    for r in records:
+        if r.completion_pct is None:
+            continue
+        source = (
+            r if r.budget_wan is not None else budgets.get((r.report_id, r.metric, r.subject_code))
+        )
+        if source is None:
+            continue
+        budget = source.budget_wan
+        iv = share_interval(r.amount_wan, amount_half(r.unit), budget, amount_half(source.unit))
         if iv is None:
             continue
         allowed = iv.widen(pct_half(r.completion_decimals) + EPS)
-        expected = round(100 * r.amount_wan / r.budget_wan, 2)
+        exact = 100 * r.amount_wan / budget
         what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        where = "" if source is r else f"（预算数见{source.source_location}）"
         rows.append(
             Row(
                 r.report_id,
@@ -531,13 +571,13 @@ def budget_checks(st: pd.DataFrame) -> pd.DataFrame:
                 "budget",
                 "error",
                 r.completion_pct,
-                expected,
+                round(exact, 2),
                 allowed.lo,
                 allowed.hi,
-                f"{what}完成预算写为{_pct(r.completion_pct, r.completion_decimals)}%，按决算{_fmt(r.amount_wan)}万元÷预算{_fmt(r.budget_wan)}万元"
-                f"计算应为{expected:.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）"
-                f"{_truncation_note(r.completion_pct, 100 * r.amount_wan / r.budget_wan, r.completion_decimals)}。",
-                f"{what}完成预算{r.completion_pct:g}%与决算、预算数一致。",
+                f"{what}完成预算写为{_pct(r.completion_pct, r.completion_decimals)}%，按决算{_fmt(r.amount_wan)}万元÷"
+                f"预算{_fmt(budget)}万元{where}计算应为{exact:.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）"
+                f"{_truncation_note(r.completion_pct, exact, r.completion_decimals)}。",
+                f"{what}完成预算{_pct(r.completion_pct, r.completion_decimals)}%与决算、预算数一致。",
                 r.source_text,
                 r.source_location,
                 r.statement_no,
@@ -560,82 +600,77 @@ _PART_NAMES = {
 def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     """One figure stated in several places must agree; so must its stated change."""
     rows: list[Row] = []
-    amounts = _stated(st)
-    amounts = amounts[amounts["metric"].notna()]
-    keyed = amounts.assign(code=amounts["subject_code"].fillna(""))
-    for (report_id, metric, code), g in keyed.groupby(["report_id", "metric", "code"], sort=False):
+    amounts = [r for r in _records(st) if r.amount_wan is not None and r.metric]
+    for (report_id, metric, code), g in _group(
+        amounts, "report_id", "metric", "subject_code"
+    ).items():
         if len(g) < 2:
             continue
-        g = g.sort_values("statement_no")
-        ref = next(g.itertuples())
-        what = _name(
-            metric,
-            code or None,
-            ref.subject_name if isinstance(ref.subject_name, str) else ref.label,
-        )
-        for other in list(g.itertuples())[1:]:
+        ref = g[0]
+        what = _name(metric, code, ref.subject_name or ref.label)
+        for other in g[1:]:
             if other.block_index == ref.block_index:
                 continue  # one sentence that names a figure twice is not two places
-            half = amount_half(ref.unit) + amount_half(other.unit) + EPS
             rows.append(
-                Row(
-                    report_id,
-                    "cross_section.amount",
-                    "cross_section",
-                    "error",
-                    other.amount_wan,
-                    ref.amount_wan,
-                    ref.amount_wan - half,
-                    ref.amount_wan + half,
-                    f"{what}在{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）写为{_fmt(other.amount_wan)}万元，"
-                    f"在{_PART_NAMES.get(ref.part, ref.part)}（{ref.source_location}）写为{_fmt(ref.amount_wan)}万元，两处不一致。",
-                    f"{what}各处数字一致。",
-                    other.source_text,
-                    other.source_location,
-                    other.statement_no,
+                _agreement_row(
+                    report_id, what, ref, other, "amount_wan", "cross_section.amount", "写为"
                 )
             )
-        with_change = [r for r in g.itertuples() if not pd.isna(r.change_wan)]
+        with_change = [r for r in g if r.change_wan is not None]
         for other in with_change[1:]:
-            first = with_change[0]
-            if other.block_index == first.block_index:
-                continue
-            half = amount_half(first.unit) + amount_half(other.unit) + EPS
-            rows.append(
-                Row(
-                    report_id,
-                    "cross_section.change",
-                    "cross_section",
-                    "error",
-                    other.change_wan,
-                    first.change_wan,
-                    first.change_wan - half,
-                    first.change_wan + half,
-                    f"{what}较上年变动在{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）写为"
-                    f"{_fmt(other.change_wan)}万元，在{_PART_NAMES.get(first.part, first.part)}（{first.source_location}）写为"
-                    f"{_fmt(first.change_wan)}万元，两处不一致。",
-                    f"{what}变动额各处一致。",
-                    other.source_text,
-                    other.source_location,
-                    other.statement_no,
+            if other.block_index != with_change[0].block_index:
+                rows.append(
+                    _agreement_row(
+                        report_id,
+                        what,
+                        with_change[0],
+                        other,
+                        "change_wan",
+                        "cross_section.change",
+                        "较上年变动写为",
+                    )
                 )
-            )
     rows.extend(_part_changes(amounts))
     return _frame(rows, "cross_section")
 
 
-def _part_changes(amounts: pd.DataFrame) -> list[Row]:
+def _agreement_row(
+    report_id: str, what: str, ref, other, field: str, check_id: str, verb: str
+) -> Row:
+    half = amount_half(ref.unit) + amount_half(other.unit) + EPS
+    a, b = getattr(ref, field), getattr(other, field)
+    here = f"{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）"
+    there = f"{_PART_NAMES.get(ref.part, ref.part)}（{ref.source_location}）"
+    return Row(
+        report_id,
+        check_id,
+        "cross_section",
+        "error",
+        b,
+        a,
+        a - half,
+        a + half,
+        f"{what}在{here}{verb}{_fmt(b)}万元，在{there}{verb}{_fmt(a)}万元，两处不一致。",
+        f"{what}各处一致。",
+        other.source_text,
+        other.source_location,
+        other.statement_no,
+    )
+
+
+def _part_changes(amounts: list) -> list[Row]:
     """A total's stated change against its parts' stated changes (持平 counts as 0)."""
     out: list[Row] = []
-    for (report_id, _part), g in amounts.groupby(["report_id", "part"], sort=False):
-        first = g.sort_values("statement_no").drop_duplicates("metric")
-        by_metric = {r.metric: r for r in first.itertuples()}
+    for (report_id, _part), g in _group(amounts, "report_id", "part").items():
+        by_metric: dict[str, object] = {}
+        for r in g:
+            by_metric.setdefault(r.metric, r)
         for parent_metric, alternatives in HIERARCHIES.items():
             parent = by_metric.get(parent_metric)
-            if parent is None or pd.isna(parent.change_wan):
+            if parent is None or parent.change_wan is None:
                 continue
             children = [by_metric[c] for c in alternatives[0] if c in by_metric]
-            known = [c for c in children if not pd.isna(c.change_wan)]
+            known = [c for c in children if c.change_wan is not None]
             if len(children) < 2 or len(known) != len(children):
                 continue
             total = sum(c.change_wan for c in known)
@@ -654,7 +689,8 @@ def _part_changes(amounts: pd.DataFrame) -> list[Row]:
                     round(total, 2),
                     total - half,
                     total + half,
-                    f"{what}较上年变动写为{_fmt(parent.change_wan)}万元，但各组成部分的变动（{parts}万元）合计为{_fmt(total)}万元。",
+                    f"{what}较上年变动写为{_fmt(parent.change_wan)}万元，但各组成部分的变动（{parts}万元）"
+                    f"合计为{_fmt(total)}万元。",
                     f"{what}变动额与各组成部分变动一致。",
                     parent.source_text,
                     parent.source_location,
