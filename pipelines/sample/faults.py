@@ -33,13 +33,12 @@ import math
 import random
 import re
 import shutil
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.sample.writers import generate_county, load_truth
+from pipelines.sample.writers import generate_county, load_truth, normalize_zip
 
 FAULT_KINDS = ("share", "sum", "yoy", "budget", "cross_section", "item_amount")
 FAMILY = {
@@ -58,7 +57,6 @@ PCT_SHIFT = (Decimal("0.50"), Decimal("3.00"))
 AMOUNT_SHIFT = (Decimal("1.00"), Decimal("50.00"))
 MIN_HITS_PER_KIND = 3  # make_faulty_corpus: how many documents each kind should hit at least
 
-_ZIP_TIME = (2025, 3, 31, 9, 0, 0)
 PROJECT_RAW = Path(__file__).resolve().parents[2] / "raw"  # the landing folder: never edited
 
 
@@ -308,20 +306,7 @@ class _DocxDoc:
     def save(self) -> None:
         buf = io.BytesIO()
         self.doc.save(buf)
-        self.path.write_bytes(_normalize_zip(buf.getvalue()))
-
-
-def _normalize_zip(data: bytes) -> bytes:
-    """Fixed member timestamps, so the same edit gives the same bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-    return out.getvalue()
+        self.path.write_bytes(normalize_zip(buf.getvalue()))
 
 
 def _open(path: Path) -> _TextDoc | _DocxDoc:

@@ -1028,24 +1028,3 @@ def build_county(
             dept.figures[y] = fig
             prev = fig
     return depts
-
-
-def generate_county(
-    out_dir: Path,
-    n_departments: int = 10,
-    years: Sequence[int] = (2023, 2024),
-    seed: int = 20241,
-    formats: Sequence[str] = ("txt", "docx"),
-    catalogue_path: Path | None = None,
-) -> list[Path]:
-    """See :func:`pipelines.sample.writers.generate_county` (kept here for the documented API)."""
-    from pipelines.sample.writers import generate_county as _generate
-
-    return _generate(out_dir, n_departments, years, seed, formats, catalogue_path)
-
-
-def load_truth(path: Path | str) -> dict:
-    """Read a ``.truth.json`` file (or the truth beside a document path)."""
-    from pipelines.sample.writers import load_truth as _load
-
-    return _load(path)

@@ -86,10 +86,10 @@ def blocks_to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     cp.revision = 1
     buf = io.BytesIO()
     doc.save(buf)
-    return _normalize_zip(buf.getvalue())
+    return normalize_zip(buf.getvalue())
 
 
-def _normalize_zip(data: bytes) -> bytes:
+def normalize_zip(data: bytes) -> bytes:
     """Rewrite the package with fixed member timestamps so equal content gives equal bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
