@@ -72,7 +72,8 @@ def build_marts(
         con.execute(
             "CREATE OR REPLACE TEMP TABLE subject_name_by_year (code VARCHAR, year INTEGER, name VARCHAR)"
         )
-        con.executemany("INSERT INTO subject_name_by_year VALUES (?, ?, ?)", catalogue_names)
+        if catalogue_names:
+            con.executemany("INSERT INTO subject_name_by_year VALUES (?, ?, ?)", catalogue_names)
         con.execute("ALTER TABLE mart.gpb_by_function ADD COLUMN subject_name VARCHAR")
         con.execute(
             "UPDATE mart.gpb_by_function m SET subject_name = n.name FROM subject_name_by_year n "

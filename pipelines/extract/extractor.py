@@ -111,7 +111,7 @@ def _units(doc: Document):
 
 def _continues(previous_line: str, line: str, source_format: str) -> bool:
     """Whether ``line`` continues the previous physical line (a sentence wrapped by the layout)."""
-    if source_format != "txt":
+    if source_format not in ("txt", "pdf"):
         return False
     prev = previous_line.strip()
     # "第三部分 某某局2024年度部门决算" + "情况说明": a part heading wrapped by the layout.

@@ -16,6 +16,12 @@ from pipelines.extract.statement import Statement
 from pipelines.extract.vocabulary import metrics_for_label
 from pipelines.text import compact
 
+FISCAL_VARIANT = {
+    "income_current_year": "fiscal_income_current_year",
+    "expenditure_current_year": "fiscal_expenditure_current_year",
+    "carryover_begin": "fiscal_carryover_begin",
+    "carryover_end": "fiscal_carryover_end",
+}
 _NUM = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
 _CODE_JOINED = re.compile(r"^(2\d{2}(?:\d{2}){0,2})(?:\s+(\S.*))?$")
 
@@ -85,7 +91,9 @@ class TableExtractor:
             if made is None:
                 made = self._chart_row(row, cells, title, unit_factor, section)
             if made is None:
-                made = self._label_pairs(row, cells, kind, roles, unit_factor, part, section)
+                made = self._label_pairs(
+                    row, cells, kind, roles, unit_factor, part, section, fiscal=two_sided and fiscal
+                )
             out.extend(made)
         for offset, st in enumerate(out):
             st.statement_no = next_no + offset
@@ -137,7 +145,12 @@ class TableExtractor:
             if j < len(cells) and "预算" in sub
         }
         for j, (group, sub) in paired.items():
-            if j >= len(cells) or "决算" not in sub or not _is_number(cells[j]):
+            if j >= len(cells) or "决算" not in sub:
+                continue
+            if not cells[j]:
+                cells = list(cells)
+                cells[j] = "0.00"  # a blank 决算数 cell in a row with figures is zero
+            elif not _is_number(cells[j]):
                 continue
             clean = compact(group)
             if clean in {"合计", "总计"} and kind and kind[2]:
@@ -205,7 +218,9 @@ class TableExtractor:
             out.append(st)
         return out
 
-    def _label_pairs(self, row, cells, kind, roles, factor, part, section) -> list[Statement]:
+    def _label_pairs(
+        self, row, cells, kind, roles, factor, part, section, fiscal=False
+    ) -> list[Statement]:
         out = []
         j = 0
         while j < len(cells):
@@ -219,6 +234,17 @@ class TableExtractor:
                 metrics = [kind[2]]
             else:
                 metrics = metrics_for_label(clean, section)
+                if fiscal:
+                    # In 财政拨款收入支出决算总表 the totals are of 财政拨款 only.
+                    metrics = [FISCAL_VARIANT.get(m, m) for m in metrics]
+                if kind is not None and kind[1] is None and kind[2] is None:
+                    # The 基本支出 table lists economic items (公务接待费, 办公费 …) that are
+                    # not the 三公 figures; only its two totals are metrics.
+                    metrics = [
+                        m
+                        for m in metrics
+                        if m in ("personnel_expenses", "public_expenses", "gpb_basic")
+                    ]
             numbers = {
                 k: _number(cells[k]) * factor
                 for k in range(nxt, len(cells))
@@ -262,19 +288,53 @@ def _header_rows(rows: list[Block]) -> list[list[str]]:
 
 
 def _paired_columns(rows: list[Block]) -> dict[int, tuple[str, str]]:
-    """Column -> (group, sub-label) when the header is groups over "预算数 | 决算数" pairs."""
+    """Column -> (group, sub-label) when the header is groups over "预算数 | 决算数" pairs.
+
+    Group names may sit on different header rows ("合计", "因公出国（境）费" on one row,
+    "公务接待费" on the next) and span merged cells; a "小计" names its parent group.
+    """
     header = _header_rows(rows)
     for k in range(1, len(header)):
         subs = header[k]
         if sum("决算" in compact(c) for c in subs) >= 2 and any("预算" in compact(c) for c in subs):
-            groups: list[str] = []
-            current = ""
+            above = header[:k]
+            filled = [_forward_fill(r, len(subs)) for r in above]
+            out = {}
             for j in range(len(subs)):
-                cell = header[k - 1][j] if j < len(header[k - 1]) else ""
-                current = cell or current
-                groups.append(current)
-            return {j: (groups[j], compact(subs[j])) for j in range(len(subs)) if groups[j]}
+                group = ""
+                for r in range(k - 1, -1, -1):  # the nearest text in the column itself
+                    if j < len(above[r]) and above[r][j]:
+                        group, level = above[r][j], r
+                        break
+                else:
+                    # Else the merged cell it lies under: of the header rows, the one whose
+                    # nearest text to the left is closest (a lower row wins a tie).
+                    best = -1
+                    for r in range(k - 1, -1, -1):
+                        left = max(
+                            (i for i in range(min(j, len(above[r]) - 1) + 1) if above[r][i]),
+                            default=-1,
+                        )
+                        if left > best:
+                            best, group, level = left, above[r][left], r
+                if compact(group) in {"小计", "合计"} and level > 0:
+                    parent = next(
+                        (filled[r][j] for r in range(level - 1, -1, -1) if filled[r][j]), ""
+                    )
+                    if parent and compact(parent) not in {"合计", "小计"}:
+                        group = parent
+                if group:
+                    out[j] = (group, compact(subs[j]))
+            return out
     return {}
+
+
+def _forward_fill(cells: list[str], width: int) -> list[str]:
+    out, current = [], ""
+    for j in range(width):
+        current = (cells[j] if j < len(cells) else "") or current
+        out.append(current)
+    return out
 
 
 def _column_roles(rows: list[Block]) -> dict[int, str]:

@@ -8,12 +8,12 @@ from pipelines.document import Document
 from pipelines.errors import IngestError
 from pipelines.readers.detect import detect_format
 from pipelines.readers.docx_reader import read_docx
+from pipelines.readers.pdf_reader import read_pdf
 from pipelines.readers.txt_reader import read_txt
 
 SUPPORTED_SUFFIXES = {".txt", ".docx", ".pdf", ".xlsx", ".xls", ".doc"}
 
 _UNSUPPORTED = {
-    "pdf": "PDF 文件暂不支持读取（将在后续版本支持）。请同时提供该报告的 .docx 或 .txt 版本。",
     "xlsx": "Excel 附表暂不支持读取（将在后续版本支持）。请同时提供该报告的 .docx 或 .txt 版本。",
     "ole": "旧版 Office 文件（.doc/.xls）不受支持。请在 Word/WPS 中另存为 .docx 后重新放入 raw/。",
 }
@@ -31,6 +31,8 @@ def read_document(path: Path, source_path: str) -> Document:
         return read_docx(data, source_path)
     if fmt == "text":
         return read_txt(data, source_path)
+    if fmt == "pdf":
+        return read_pdf(data, source_path)
     if fmt in _UNSUPPORTED:
         raise IngestError("read", f"unsupported_{fmt}", _UNSUPPORTED[fmt])
     if fmt == "zip":
