@@ -24,6 +24,8 @@ _UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
 _WRAP_MIN_CHARS = 28
+# The note under a table left empty: "本表无数据", "故本表为空", "本表为空表".
+_EMPTY_TABLE = re.compile(r"本表无数据|本表为空")
 
 
 @dataclass
@@ -42,12 +44,24 @@ def extract_statements(
     tracker = SectionTracker()
     recent: deque[str] = deque(maxlen=4)
     out: list[Statement] = []
+    last_table: tuple[str, int] | None = None  # (title, paragraphs seen since the table)
     for unit in _units(doc):
         if isinstance(unit, _Paragraph):
             if tracker.update(unit.text):
                 recent.append(unit.text)
+                last_table = None
                 continue
             recent.append(unit.text)
+            if last_table is not None:
+                title, seen = last_table
+                if _EMPTY_TABLE.search(compact(unit.text)):
+                    block = Block(unit.block_index, "paragraph", unit.text, unit.location)
+                    out.extend(
+                        tables.empty_table(block, title, "table", tracker.path, len(out) + 1)
+                    )
+                    last_table = None
+                else:
+                    last_table = (title, seen + 1) if seen < 2 else None
             if tracker.part == "glossary":
                 continue
             part = tracker.part if tracker.part in ("annex", "overview") else "narrative"
@@ -62,6 +76,7 @@ def extract_statements(
             part = "annex" if tracker.part == "annex" else "table"
             section = " > ".join(x for x in (tracker.path, title.strip()) if x)
             out.extend(tables.extract(unit, title, factor, part, section, len(out) + 1))
+            last_table = (title, 0)
             recent.clear()
     return out
 

@@ -58,6 +58,21 @@ class TableExtractor:
         self.resolver = resolver
         self.fiscal_year = fiscal_year
 
+    @staticmethod
+    def kind_of(title: str) -> tuple | None:
+        return next((k for k in TABLE_KINDS if all(w in compact(title) for w in k[0])), None)
+
+    def empty_table(
+        self, note: Block, title: str, part: str, section: str, next_no: int
+    ) -> list[Statement]:
+        """ "本表无数据": the table's total is stated as zero (the 三公 or a fund table left empty)."""
+        kind = self.kind_of(title)
+        if kind is None or kind[2] is None:
+            return []
+        st = self._statement(note, "本表无数据", kind[2], part, section)
+        st.statement_no, st.amount_wan, st.unit, st.value_text = next_no, 0.0, "万元", "本表无数据"
+        return [st]
+
     def extract(
         self,
         rows: list[Block],

@@ -1,0 +1,142 @@
+"""The three Shanghai PDFs: the nine tables read cell by cell, checked from the warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.readers import read_document
+from pipelines.run import Locations, run_pipeline
+from tests.conftest import real_file
+
+PDFS = ["shpt_czj_2024_final.pdf", "shpt_ghzyj_2024_final.pdf", "shpt_shgzb_2024_final.pdf"]
+
+# As printed in each report's tables (收入支出决算总表, 一般公共预算财政拨款支出决算表,
+# 一般公共预算财政拨款基本支出决算表, 财政拨款"三公"经费支出决算表).
+EXPECTED = {
+    "shpt_czj_2024_final.pdf": {
+        "income_current_year": 2946.25,
+        "expenditure_current_year": 2940.05,
+        "gpb_total": (2940.05, 2336.91, 603.14),
+        "classes": {"201": 2106.66, "208": 326.72, "210": 60.99, "221": 445.69},
+        "personnel_expenses": 2152.26,
+        "public_expenses": 184.65,
+        "three_public_total": (0.0, 0.95),  # (决算数, 预算数)
+    },
+    "shpt_ghzyj_2024_final.pdf": {
+        "income_current_year": 9746.50,
+        "expenditure_current_year": 9759.38,
+        "gpb_total": (9746.50, 5364.75, 4381.74),
+        "classes": {"208": 754.75, "210": 236.64, "212": 3832.36, "220": 4461.67, "221": 461.08},
+        "personnel_expenses": 4884.09,
+        "public_expenses": 480.66,
+        "three_public_total": (0.39, 2.85),
+    },
+    "shpt_shgzb_2024_final.pdf": {
+        "income_current_year": 307.82,
+        "expenditure_current_year": 307.82,
+        "gpb_total": (307.82, 105.58, 202.24),
+        "classes": {"201": 264.87, "208": 10.82, "210": 2.71, "221": 29.42},
+        "personnel_expenses": 95.36,
+        "public_expenses": 10.23,
+        "three_public_total": (0.0, None),  # 本表无数据
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("pdfs")
+    (root / "raw" / "2024").mkdir(parents=True)
+    for name in PDFS:
+        shutil.copyfile(real_file(name), root / "raw" / "2024" / name)
+    loc = Locations(root / "raw", root / "wh" / "budget.duckdb")
+    summary = run_pipeline(loc, workers=1)
+    assert not summary.ingest_errors
+    con = duckdb.connect(str(loc.warehouse), read_only=True)
+    yield con
+    con.close()
+
+
+def table_figure(con, name: str, metric: str):
+    return con.execute(
+        "SELECT amount_wan, basic_wan, project_wan, budget_wan, source_location FROM core.statement s "
+        "JOIN core.report r USING (report_id) WHERE r.source_path = ? AND s.metric = ? AND s.part = 'table' "
+        "ORDER BY statement_no",
+        [f"2024/{name}", metric],
+    ).fetchall()
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_totals_from_the_tables(warehouse, name):
+    want = EXPECTED[name]
+    assert table_figure(warehouse, name, "income_current_year")[0][0] == want["income_current_year"]
+    assert (
+        table_figure(warehouse, name, "expenditure_current_year")[0][0]
+        == want["expenditure_current_year"]
+    )
+    total = [r for r in table_figure(warehouse, name, "gpb_expenditure") if r[1] is not None][-1]
+    assert total[:3] == want["gpb_total"]  # 合计, 基本支出, 项目支出 of the 一般公共预算 table
+    assert total[4].startswith("第") and "页表格" in total[4]
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_class_rows_with_codes(warehouse, name):
+    rows = warehouse.execute(
+        "SELECT subject_code, amount_wan FROM core.expenditure_by_function e JOIN core.report r USING (report_id) "
+        "WHERE r.source_path = ? AND e.part = 'table' AND e.basis = '一般公共预算财政拨款' AND e.level = '类'",
+        [f"2024/{name}"],
+    ).fetchall()
+    assert dict(rows) == EXPECTED[name]["classes"]
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_personnel_public_and_three_public(warehouse, name):
+    want = EXPECTED[name]
+    assert table_figure(warehouse, name, "personnel_expenses")[0][0] == want["personnel_expenses"]
+    assert table_figure(warehouse, name, "public_expenses")[0][0] == want["public_expenses"]
+    amount, _, _, budget, _ = table_figure(warehouse, name, "three_public_total")[0]
+    assert (amount, budget) == want["three_public_total"]
+
+
+@pytest.mark.parametrize("name", PDFS)
+def test_items_sum_to_their_class_or_are_reported(warehouse, name):
+    rows = warehouse.execute(
+        "SELECT q.passed, q.severity, q.source_location FROM quality.check_result q JOIN core.report r USING (report_id) "
+        "WHERE r.source_path = ? AND q.check_id = 'sum.function_subjects' AND q.source_location LIKE '%表格%'",
+        [f"2024/{name}"],
+    ).fetchall()
+    assert rows, "the table's 项 → 款 → 类 sums are checked"
+    assert all(passed or severity == "error" for passed, severity, _ in rows)
+
+
+def test_scanned_pdf_is_reported(tmp_path: Path):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    for _ in range(3):
+        pdf.new_page(595, 842)
+    path = tmp_path / "scan.pdf"
+    pdf.save(str(path))
+    from pipelines.errors import IngestError
+
+    with pytest.raises(IngestError) as info:
+        read_document(path, "2024/scan.pdf")
+    assert info.value.code == "scanned_pdf" and "3 页" in info.value.message
+
+
+def test_truncated_pdf_is_reported(tmp_path: Path):
+    from pipelines.errors import IngestError
+
+    data = real_file(PDFS[2]).read_bytes()
+    path = tmp_path / "cut.pdf"
+    path.write_bytes(data[: len(data) // 3])
+    try:
+        doc = read_document(path, "2024/cut.pdf")
+    except IngestError as exc:
+        assert exc.code in {"corrupt_pdf", "scanned_pdf"}
+    else:  # PDFium may recover the pages before the cut; then they must read as text
+        assert doc.blocks
