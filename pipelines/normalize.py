@@ -42,6 +42,7 @@ def build_tables(
     identity: Identity,
     statements: list[Statement],
     catalogue: Catalogue,
+    recognized_tables: list[dict] | None = None,
 ) -> dict[str, pd.DataFrame]:
     rid = report_id_for(source.source_path, source.sha256)
     frames: dict[str, pd.DataFrame] = {}
@@ -78,6 +79,9 @@ def build_tables(
             if row["metric"] and FAMILY.get(row["metric"]) in families
         ]
         frames[table] = _frame(table, fact_rows)
+    frames["core.report_table"] = _frame(
+        "core.report_table", [{"report_id": rid, **t} for t in recognized_tables or []]
+    )
     frames["quality.check_result"] = _frame(
         "quality.check_result", _ingest_findings(rid, source.source_path, identity, statements)
     )

@@ -95,6 +95,19 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
     ],
+    "core.report_table": [
+        ("report_id", "VARCHAR"),
+        ("table_no", "INTEGER"),
+        ("title", "VARCHAR"),
+        ("table_name", "VARCHAR"),  # which standard table (收入支出决算总表 …), NULL when unknown
+        ("unit", "VARCHAR"),
+        ("header_rows", "INTEGER"),
+        ("columns", "VARCHAR"),  # column roles the recognizer read from the header
+        ("row_count", "INTEGER"),
+        ("is_empty", "BOOLEAN"),  # 本表无数据
+        ("first_location", "VARCHAR"),
+        ("last_location", "VARCHAR"),
+    ],
     "core.expenditure_by_function": [
         ("report_id", "VARCHAR"),
         ("subject_code", "VARCHAR"),

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from pipelines.catalogue import Catalogue, Resolver
 from pipelines.discover import SourceFile
 from pipelines.errors import IngestError
-from pipelines.extract import extract_statements
+from pipelines.extract import extract_document
 from pipelines.identify import identify
 from pipelines.normalize import SourceInfo, build_tables, report_id_for
 from pipelines.readers import read_document
@@ -51,7 +51,7 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
         stage = "extract"
         identity = identify(doc)
         catalogue = Catalogue.load()
-        statements = extract_statements(doc, identity.fiscal_year, Resolver(catalogue))
+        statements, recognized = extract_document(doc, identity.fiscal_year, Resolver(catalogue))
         stage = "normalize"
         frames = build_tables(
             SourceInfo(file.source_path, file.sha256, file.size),
@@ -59,6 +59,7 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
             identity,
             statements,
             catalogue,
+            recognized,
         )
         out = staging_root / rid
         tmp = staging_root / f".{rid}.tmp"

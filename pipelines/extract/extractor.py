@@ -39,6 +39,13 @@ class _Paragraph:
 def extract_statements(
     doc: Document, fiscal_year: int | None, resolver: Resolver
 ) -> list[Statement]:
+    return extract_document(doc, fiscal_year, resolver)[0]
+
+
+def extract_document(
+    doc: Document, fiscal_year: int | None, resolver: Resolver
+) -> tuple[list[Statement], list[dict]]:
+    """Every statement of the document, and what the table recognizer found (one dict a table)."""
     narrative = NarrativeExtractor(resolver, fiscal_year)
     tables = TableExtractor(resolver, fiscal_year)
     tracker = SectionTracker()
@@ -78,7 +85,7 @@ def extract_statements(
             out.extend(tables.extract(unit, title, factor, part, section, len(out) + 1))
             last_table = (title, 0)
             recent.clear()
-    return out
+    return out, tables.recognized
 
 
 def _unit_factor(texts: list[str]) -> float:

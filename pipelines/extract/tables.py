@@ -25,6 +25,22 @@ FISCAL_VARIANT = {
 _NUM = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
 _CODE_JOINED = re.compile(r"^(2\d{2}(?:\d{2}){0,2})(?:\s+(\S.*))?$")
 
+# What the recognizer calls each table (by words in its title), most specific first.
+TABLE_NAMES = [
+    ("财政拨款收入支出决算总表", ("财政拨款收入支出决算总表",)),
+    ("收入支出决算总表", ("收入支出决算总表",)),
+    ("一般公共预算财政拨款基本支出决算表", ("基本支出决算表",)),
+    ("一般公共预算财政拨款支出决算表", ("一般公共预算财政拨款支出决算表",)),
+    ("财政拨款“三公”经费支出决算表", ("三公",)),
+    ("政府性基金预算财政拨款收入支出决算表", ("政府性基金",)),
+    ("国有资本经营预算财政拨款收入支出决算表", ("国有资本经营",)),
+    ("收入决算表", ("收入决算表",)),
+    ("支出决算表", ("支出决算表",)),
+    ("项目支出绩效目标完成情况表", ("绩效目标",)),
+    ("政府采购情况表", ("政府采购",)),
+    ("项目支出决算表", ("项目支出",)),
+]
+
 TABLE_KINDS = [
     # (words in the title, metric of subject rows, metric of the 合计 row)
     (("三公",), None, "three_public_total"),
@@ -57,6 +73,7 @@ class TableExtractor:
     def __init__(self, resolver: Resolver, fiscal_year: int | None) -> None:
         self.resolver = resolver
         self.fiscal_year = fiscal_year
+        self.recognized: list[dict] = []  # one entry per table: what the recognizer saw
 
     @staticmethod
     def kind_of(title: str) -> tuple | None:
@@ -66,6 +83,8 @@ class TableExtractor:
         self, note: Block, title: str, part: str, section: str, next_no: int
     ) -> list[Statement]:
         """ "本表无数据": the table's total is stated as zero (the 三公 or a fund table left empty)."""
+        if self.recognized:
+            self.recognized[-1]["is_empty"] = True
         kind = self.kind_of(title)
         if kind is None or kind[2] is None:
             return []
@@ -85,6 +104,23 @@ class TableExtractor:
         kind = next((k for k in TABLE_KINDS if all(w in compact(title) for w in k[0])), None)
         roles = _column_roles(rows)
         paired = _paired_columns(rows)
+        self.recognized.append(
+            {
+                "table_no": len(self.recognized) + 1,
+                "title": title.strip() or None,
+                "table_name": next(
+                    (n for n, words in TABLE_NAMES if any(w in compact(title) for w in words)), None
+                ),
+                "unit": "万元" if unit_factor == 1 else "元",
+                "header_rows": len(_header_rows(rows)),
+                "columns": ", ".join(f"{j}:{r}" for j, r in sorted(roles.items()))
+                or ", ".join(f"{j}:{g}/{sub}" for j, (g, sub) in sorted(paired.items())),
+                "row_count": len(rows),
+                "is_empty": False,
+                "first_location": rows[0].location,
+                "last_location": rows[-1].location,
+            }
+        )
         two_sided = "收入支出" in compact(title) or "收支" in compact(title)
         fiscal = "财政拨款" in compact(title)
         out: list[Statement] = []

@@ -41,7 +41,7 @@ class _Char:
         return (self.y0 + self.y1) / 2
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: grids are merged and removed while grouping
 class _Grid:
     x0: float
     y0: float
@@ -209,8 +209,10 @@ def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
         )
         touching = [g for g in grids if _overlaps(box, (g.x0, g.y0, g.x1, g.y1))]
         merged = _Grid(*box)
+        if touching:
+            ids = {id(g) for g in touching}
+            grids = [g for g in grids if id(g) not in ids]
         for g in touching:
-            grids.remove(g)
             merged = _merge(merged, g)
         (merged.horizontals if kind == "h" else merged.verticals).append(s)
         grids.append(merged)
@@ -260,6 +262,7 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
     xs = _columns(grid)
     ys = sorted(_cluster([h[2] for h in grid.horizontals] + [grid.y0, grid.y1]), reverse=True)
     rows: list[list[str]] = []
+    by_height = sorted(chars, key=lambda c: -c.cy)
     for top, bottom in zip(ys, ys[1:], strict=False):
         if top - bottom < 3:
             continue
@@ -269,7 +272,14 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
             + [grid.x0, grid.x1]
         )
         cells = [""] * (len(xs) - 1)
-        band = [c for c in chars if bottom <= c.cy <= top]
+        # Characters are sorted top-down: take this band's run off the front.
+        while by_height and by_height[0].cy > top:
+            by_height.pop(0)
+        band = []
+        for c in by_height:
+            if c.cy < bottom:
+                break
+            band.append(c)
         for left, right in zip(walls, walls[1:], strict=False):
             inside = [c for c in band if left <= c.cx <= right]
             if not inside:
