@@ -84,8 +84,8 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
         (b"", "empty_file"),
         (b"   \n\n", "empty_file"),
         (b"PK\x03\x04" + b"\x00" * 50, "unknown_zip"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "unsupported_ole"),
-        (b"%PDF-1.7\n...", "unsupported_pdf"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "encrypted_office"),
+        (b"%PDF-1.7\n...", "corrupt_pdf"),
         (b"\x00\x01\x02\x03binary" * 20, "binary_file"),
     ],
 )

@@ -9,14 +9,15 @@ from pipelines.errors import IngestError
 from pipelines.readers.detect import detect_format
 from pipelines.readers.docx_reader import read_docx
 from pipelines.readers.pdf_reader import read_pdf
+from pipelines.readers.sheet_reader import read_xls, read_xlsx
 from pipelines.readers.txt_reader import read_txt
 
 SUPPORTED_SUFFIXES = {".txt", ".docx", ".pdf", ".xlsx", ".xls", ".doc"}
 
-_UNSUPPORTED = {
-    "xlsx": "Excel 附表暂不支持读取（将在后续版本支持）。请同时提供该报告的 .docx 或 .txt 版本。",
-    "ole": "旧版 Office 文件（.doc/.xls）不受支持。请在 Word/WPS 中另存为 .docx 后重新放入 raw/。",
-}
+_OLD_WORD = "旧版 Word 文件（.doc）不受支持。请在 Word/WPS 中另存为 .docx 后重新放入 raw/。"
+_ENCRYPTED_OFFICE = (
+    "文件是加密（设置了打开密码）的 Office 文档，无法读取。请向报送部门索取未加密的版本。"
+)
 
 
 def read_document(path: Path, source_path: str) -> Document:
@@ -33,8 +34,16 @@ def read_document(path: Path, source_path: str) -> Document:
         return read_txt(data, source_path)
     if fmt == "pdf":
         return read_pdf(data, source_path)
-    if fmt in _UNSUPPORTED:
-        raise IngestError("read", f"unsupported_{fmt}", _UNSUPPORTED[fmt])
+    if fmt == "xlsx":
+        return read_xlsx(data, source_path)
+    if fmt == "ole":
+        # One container for .xls, .doc and encrypted .docx/.xlsx: the extension says which.
+        suffix = path.suffix.lower()
+        if suffix in (".xls", ".xlsx", ".et"):
+            return read_xls(data, source_path)
+        if suffix == ".doc":
+            raise IngestError("read", "unsupported_doc", _OLD_WORD)
+        raise IngestError("read", "encrypted_office", _ENCRYPTED_OFFICE)
     if fmt == "zip":
         raise IngestError(
             "read",

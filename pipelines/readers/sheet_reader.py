@@ -333,11 +333,38 @@ def _append_sheet(doc: Document, grid: _Grid, table_index: int) -> int:
             kinds[r] = "paragraph"
         else:
             kinds[r] = "row"
-    for r, cols in rows.items():
-        if kinds[r] == "paragraph" and len(cols) == 1:
-            text = grid.values[(r, cols[0])]
-            inside = kinds.get(r - 1) == "row" and kinds.get(r + 1) == "row"
-            if inside and not _TITLE_LIKE.search(text) and not _NOTE_LIKE.match(text):
+    # A one-cell row between two table rows of the same run (no blank row in between) is a
+    # table row too ("十、节能环保支出" with its amount cells left empty), unless it reads as a
+    # title or a note.
+    runs: list[list[int]] = []
+    for r in sorted(rows):
+        if runs and runs[-1][-1] == r - 1:
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    # Likewise a one-cell header row above the table's first row ("财政拨款“三公”经费" over
+    # its groups), once the title and the unit line are passed.
+    for run in runs:
+        table_rows = [r for r in run if kinds[r] == "row"]
+        if len(table_rows) < 2:
+            continue
+        for r in run:
+            if r >= table_rows[-1] or kinds[r] != "paragraph" or len(rows[r]) != 1:
+                continue
+            text = grid.values[(r, rows[r][0])]
+            if _TITLE_LIKE.search(text) or _NOTE_LIKE.match(text):
+                continue
+            later_titles = [
+                q
+                for q in run
+                if r < q < table_rows[0]
+                and len(rows[q]) == 1
+                and (
+                    _TITLE_LIKE.search(grid.values[(q, rows[q][0])])
+                    or _NOTE_LIKE.match(grid.values[(q, rows[q][0])])
+                )
+            ]
+            if not later_titles:
                 kinds[r] = "row"
 
     # Tables are runs of consecutive "row" rows.

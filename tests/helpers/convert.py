@@ -151,6 +151,14 @@ def document_to_xlsx(doc: Document, path: Path) -> None:
                 if value.strip():
                     _write_cell(sheet, r, c, value)
             r += 1
+        # The note under the table ("注：…本表无数据") travels with it.
+        for after in segments[i + 1 : i + 5]:
+            if not isinstance(after, Block):
+                break
+            if re.search(r"本表无数据|本表为空", after.text):
+                sheet.cell(row=r, column=1, value=after.text)
+                r += 1
+                break
         next_row[key] = r + 1  # a blank row ends the table
     if not sheets:
         book.create_sheet(OTHER_SHEET)
