@@ -43,6 +43,7 @@ def build_tables(
     statements: list[Statement],
     catalogue: Catalogue,
     recognized_tables: list[dict] | None = None,
+    projects: list[dict] | None = None,
 ) -> dict[str, pd.DataFrame]:
     rid = report_id_for(source.source_path, source.sha256)
     frames: dict[str, pd.DataFrame] = {}
@@ -81,6 +82,10 @@ def build_tables(
         frames[table] = _frame(table, fact_rows)
     frames["core.report_table"] = _frame(
         "core.report_table", [{"report_id": rid, **t} for t in recognized_tables or []]
+    )
+    frames["core.project_performance"] = _frame(
+        "core.project_performance",
+        [{"report_id": rid, "project_no": i, **p} for i, p in enumerate(projects or [], start=1)],
     )
     frames["quality.check_result"] = _frame(
         "quality.check_result", _ingest_findings(rid, source.source_path, identity, statements)

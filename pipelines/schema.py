@@ -108,6 +108,19 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("first_location", "VARCHAR"),
         ("last_location", "VARCHAR"),
     ],
+    "core.project_performance": [
+        ("report_id", "VARCHAR"),
+        ("project_no", "INTEGER"),
+        ("project_name", "VARCHAR"),
+        ("budget_wan", "DOUBLE"),
+        ("executed_wan", "DOUBLE"),
+        ("fiscal_budget_wan", "DOUBLE"),
+        ("fiscal_executed_wan", "DOUBLE"),
+        ("indicator_count", "INTEGER"),
+        ("indicators", "VARCHAR"),  # JSON list: 一级/二级/三级指标, 预期, 实际
+        ("source_text", "VARCHAR"),
+        ("source_location", "VARCHAR"),
+    ],
     "core.expenditure_by_function": [
         ("report_id", "VARCHAR"),
         ("subject_code", "VARCHAR"),

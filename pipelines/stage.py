@@ -51,7 +51,9 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
         stage = "extract"
         identity = identify(doc)
         catalogue = Catalogue.load()
-        statements, recognized = extract_document(doc, identity.fiscal_year, Resolver(catalogue))
+        statements, recognized, projects = extract_document(
+            doc, identity.fiscal_year, Resolver(catalogue)
+        )
         stage = "normalize"
         frames = build_tables(
             SourceInfo(file.source_path, file.sha256, file.size),
@@ -60,6 +62,7 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
             statements,
             catalogue,
             recognized,
+            projects,
         )
         out = staging_root / rid
         tmp = staging_root / f".{rid}.tmp"

@@ -190,3 +190,21 @@ def test_mart_and_export(warehouse, tmp_path: Path):
     )
     assert rows["201"] == 1680.85
     assert rows["20103"] == pytest.approx(822.72 + 403.00 + 204.13 + 251.00)  # summed from its 项
+
+
+def test_project_performance_forms(warehouse):
+    rows = warehouse.execute(
+        "SELECT project_name, budget_wan, executed_wan, fiscal_budget_wan, indicator_count, source_location "
+        "FROM core.project_performance ORDER BY project_no"
+    ).fetchall()
+    assert [(r[1], r[2], r[3]) for r in rows] == [
+        (165.0, 165.0, 165.0),
+        (55.0, 55.0, 55.0),
+        (150.0, 150.0, 150.0),
+        (200.0, 200.0, 200.0),
+    ]
+    assert all(r[4] >= 5 and r[5].startswith("第") for r in rows)
+    indicators = warehouse.execute(
+        "SELECT indicators FROM core.project_performance LIMIT 1"
+    ).fetchone()[0]
+    assert "数量指标" in indicators and "满意度指标" in indicators

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pipelines.catalogue import Resolver
 from pipelines.document import Block, Document
 from pipelines.extract.narrative import NarrativeExtractor
+from pipelines.extract.projects import parse_projects
 from pipelines.extract.sections import PART_KINDS, SectionTracker, heading_style
 from pipelines.extract.statement import Statement
 from pipelines.extract.tables import TableExtractor
@@ -44,13 +45,15 @@ def extract_statements(
 
 def extract_document(
     doc: Document, fiscal_year: int | None, resolver: Resolver
-) -> tuple[list[Statement], list[dict]]:
-    """Every statement of the document, and what the table recognizer found (one dict a table)."""
+) -> tuple[list[Statement], list[dict], list[dict]]:
+    """Every statement of the document, what the table recognizer found (one dict a table),
+    and the projects of its 项目支出绩效目标完成情况表."""
     narrative = NarrativeExtractor(resolver, fiscal_year)
     tables = TableExtractor(resolver, fiscal_year)
     tracker = SectionTracker()
     recent: deque[str] = deque(maxlen=4)
     out: list[Statement] = []
+    projects: list[dict] = []
     last_table: tuple[str, int] | None = None  # (title, paragraphs seen since the table)
     for unit in _units(doc):
         if isinstance(unit, _Paragraph):
@@ -83,9 +86,10 @@ def extract_document(
             part = "annex" if tracker.part == "annex" else "table"
             section = " > ".join(x for x in (tracker.path, title.strip()) if x)
             out.extend(tables.extract(unit, title, factor, part, section, len(out) + 1))
+            projects.extend(parse_projects(unit))
             last_table = (title, 0)
             recent.clear()
-    return out, tables.recognized
+    return out, tables.recognized, projects
 
 
 def _unit_factor(texts: list[str]) -> float:

@@ -53,5 +53,5 @@ def read_document(path: Path, source_path: str) -> Document:
     raise IngestError(
         "read",
         "binary_file",
-        "文件不是文本，也不是可识别的文档格式（.txt/.docx）。请检查文件是否损坏。",
+        "文件不是文本，也不是可识别的文档格式（.txt/.docx/.pdf/.xlsx/.xls）。请检查文件是否损坏，或扩展名是否正确。",
     )

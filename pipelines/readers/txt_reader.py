@@ -53,42 +53,81 @@ def _looks_chinese(text: str) -> bool:
 def read_txt(data: bytes, source_path: str) -> Document:
     text, encoding = decode_text(data)
     doc = Document(source_path=source_path, source_format="txt", encoding=encoding)
-    table_index = -1
-    row_index = 0
-    in_table = False
+    builder = _TextBlocks(doc)
     for line_no, raw_line in enumerate(text.splitlines(), start=1):
-        line = strip_debris(raw_line).rstrip("\r")
-        cells = [c.strip() for c in line.split("\t")]
-        filled = [c for c in cells if c]
-        # A row may have one filled cell ("六、经营收入\t\t\t") once a table has started.
-        if "\t" in line and (len(filled) >= 2 or (in_table and len(filled) == 1)):
-            if not in_table:
-                table_index += 1
-                row_index = 0
-                in_table = True
-            doc.blocks.append(
-                Block(
-                    index=len(doc.blocks),
-                    kind="table_row",
-                    text="\t".join(filled),
-                    location=f"第{line_no}行",
-                    cells=tuple(cells),
-                    table_index=table_index,
-                    row_index=row_index,
-                )
-            )
-            row_index += 1
-            continue
-        if line.strip():
-            in_table = False
-            doc.blocks.append(
-                Block(
-                    index=len(doc.blocks),
-                    kind="paragraph",
-                    text=line.strip(),
-                    location=f"第{line_no}行",
-                )
-            )
+        builder.line(strip_debris(raw_line).rstrip("\r"), line_no)
+    builder.flush_row()
     if not any(b.text.strip() for b in doc.blocks):
         raise IngestError("read", "empty_file", "文件没有可读的文字内容。请检查导出是否完整。")
     return doc
+
+
+class _TextBlocks:
+    """Lines to blocks. Word tables exported to text come in two shapes: a row per line with
+    cells separated by tabs, or a cell per line (each line starting with a tab, a cell's text
+    may wrap onto lines without one) with a blank line after each row."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.table_index = -1
+        self.row_index = 0
+        self.in_table = False
+        self.pending: list[str] = []  # cells of a cell-per-line row
+        self.pending_line = 0
+
+    def line(self, line: str, line_no: int) -> None:
+        cells = [c.strip() for c in line.split("\t")]
+        filled = [c for c in cells if c]
+        if line.startswith("\t") and len(filled) <= 1:
+            if not self.pending:
+                self.pending_line = line_no
+            self.pending.append(filled[0] if filled else "")
+            return
+        if not line.strip():
+            self.flush_row()
+            return
+        if self.pending and "\t" not in line:
+            self.pending[-1] = f"{self.pending[-1]}\n{line.strip()}".strip()  # a wrapped cell
+            return
+        self.flush_row()
+        # A row may have one filled cell ("六、经营收入\t\t\t") once a table has started.
+        if "\t" in line and (len(filled) >= 2 or (self.in_table and len(filled) == 1)):
+            self.row(tuple(cells), line_no)
+            return
+        self.in_table = False
+        self.paragraph(line.strip(), line_no)
+
+    def flush_row(self) -> None:
+        cells, self.pending = self.pending, []
+        filled = [c for c in cells if c]
+        if not filled:
+            return
+        if len(filled) == 1 and not self.in_table:
+            self.paragraph(filled[0], self.pending_line)
+        else:
+            self.row(tuple(cells), self.pending_line)
+
+    def row(self, cells: tuple[str, ...], line_no: int) -> None:
+        if not self.in_table:
+            self.table_index += 1
+            self.row_index = 0
+            self.in_table = True
+        self.doc.blocks.append(
+            Block(
+                index=len(self.doc.blocks),
+                kind="table_row",
+                text="\t".join(c for c in cells if c),
+                location=f"第{line_no}行",
+                cells=cells,
+                table_index=self.table_index,
+                row_index=self.row_index,
+            )
+        )
+        self.row_index += 1
+
+    def paragraph(self, text: str, line_no: int) -> None:
+        self.doc.blocks.append(
+            Block(
+                index=len(self.doc.blocks), kind="paragraph", text=text, location=f"第{line_no}行"
+            )
+        )
