@@ -140,3 +140,34 @@ def test_truncated_pdf_is_reported(tmp_path: Path):
         assert exc.code in {"corrupt_pdf", "scanned_pdf"}
     else:  # PDFium may recover the pages before the cut; then they must read as text
         assert doc.blocks
+
+
+def test_findings_on_the_pdfs_are_explained(warehouse):
+    rows = warehouse.execute(
+        "SELECT r.source_path, q.severity, q.check_id, q.source_location, q.observed, q.lower_bound, q.upper_bound "
+        "FROM quality.check_result q JOIN core.report r USING (report_id) "
+        "WHERE NOT q.passed AND q.severity IN ('error', 'info')"
+    ).fetchall()
+    for _, severity, _, _, observed, lower, upper in rows:
+        if severity == "error":
+            assert observed < lower or observed > upper  # never a rounding artefact
+    czj, ghzyj, shgzb = (f"2024/{name}" for name in PDFS)
+    assert sorted((p, s, c, loc) for p, s, c, loc, *_ in rows) == sorted(
+        [
+            # The text says 财政拨款收入支出总计 0.3万元; the 财政拨款收入支出决算总表 says 2,961.68
+            # (one finding for the income side, one for the expenditure side).
+            (czj, "error", "cross_section.amount", "第21页第14行–第21页第17行"),
+            (czj, "error", "cross_section.amount", "第21页第14行–第21页第17行"),
+            # 一般公共服务支出 2106.66 of 2940.05 is 71.65%, printed 71.73%.
+            (czj, "error", "share.interval", "第21页第24行–第21页第27行"),
+            # 9746.50 / 10210.34 = 95.457%, printed 95.45 (cut, not rounded).
+            (ghzyj, "error", "budget.completion", "第21页第14行–第21页第17行"),
+            # The text gives 人员经费 4,896.98; the 基本支出 table's 人员经费合计 is 4,884.09
+            # (and 4,884.09 + 公用经费 480.66 is the table's 基本支出 5,364.75).
+            (ghzyj, "error", "cross_section.amount", "第24页第14行–第25页第1行"),
+            # 9746.50 / 9759.38 = 99.868%, printed 99.86 (cut, not rounded).
+            (ghzyj, "error", "share.interval", "第21页第2行–第21页第6行"),
+            # 住房保障 29.42 / 307.82 = 9.557%, printed 9.55 so that the 类 shares add to 100%.
+            (shgzb, "info", "share.interval", "第18页第4行–第18页第7行"),
+        ]
+    )
