@@ -61,3 +61,16 @@ def test_fault_score_cli_table(scored):
     _, result = scored
     table = format_table(result)
     assert "share" in table and "100.0%" in table
+
+
+def test_scoreboard_extraction_floors(scored):
+    """Issue floor: extraction recall ≥ 99% on the clean reports, per metric family."""
+    from pipelines.sample.scoreboard import format_extraction, score_warehouse_extraction
+
+    root, _ = scored
+    extraction = score_warehouse_extraction(root / "clean", root / "wh" / "clean.duckdb")
+    table = format_extraction(extraction)
+    for family, v in extraction.as_dict().items():
+        assert v["recall"] is None or v["recall"] >= 0.99, (family, table)
+        assert v["precision"] is None or v["precision"] >= 0.95, (family, table)
+    assert sum(extraction.truth.values()) > 500

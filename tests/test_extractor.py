@@ -148,8 +148,8 @@ def test_table_rows_with_split_and_joined_codes(resolver):
     }
     assert rows == {
         "201": (1500.0, 1200.0, 300.0),
-        "2010301": (1200.0, 1200.0, 0.0),  # a blank cell beside a total is zero
-        "2010302": (300.0, 0.0, 300.0),
+        "2010301": (1200.0, 1200.0, None),  # a blank cell states nothing
+        "2010302": (300.0, None, 300.0),
     }
     total = by_metric(sts, "gpb_expenditure")[0]
     assert total.part == "table" and total.amount_wan == 1500.0

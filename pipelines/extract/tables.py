@@ -407,14 +407,13 @@ def _column_roles(rows: list[Block]) -> dict[int, str]:
 def _fill_columns(st: Statement, numbers: dict[int, float], roles: dict[int, str]) -> None:
     """Put a row's numbers in their columns; without a usable header, the first is the total.
 
-    In these tables a blank 基本支出 or 项目支出 cell next to a stated total means zero.
+    A blank 基本支出 or 项目支出 cell is left unstated (None): the report printed no number there.
     """
     by_role = {roles[j]: v for j, v in numbers.items() if j in roles}
     first = numbers[min(numbers)]
     st.amount_wan = by_role.get("total", first)
-    present = set(roles.values())
-    st.basic_wan = by_role.get("basic", 0.0 if "basic" in present else None)
-    st.project_wan = by_role.get("project", 0.0 if "project" in present else None)
+    st.basic_wan = by_role.get("basic")
+    st.project_wan = by_role.get("project")
     st.budget_wan = by_role.get("budget")
     st.unit = "万元"
     st.value_text = f"{st.amount_wan:.2f}"

@@ -333,7 +333,39 @@ def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
                 break
         rows.extend(_function_sums(report_id, amounts))
         rows.extend(_count_sums(report_id, group))
+        rows.extend(_column_sums(report_id, amounts))
     return _frame(rows, "sum")
+
+
+def _column_sums(report_id: str, amounts: list) -> list[Row]:
+    """A table row's 合计 against its 基本支出 + 项目支出 (a blank cell counts as zero)."""
+    out: list[Row] = []
+    for r in amounts:
+        if r.basic_wan is None and r.project_wan is None:
+            continue
+        basic, project = r.basic_wan or 0.0, r.project_wan or 0.0
+        total = basic + project
+        allowed = sum_interval([0.005, 0.005, 0.005], total).widen(EPS)
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        out.append(
+            Row(
+                report_id,
+                "sum.basic_project_columns",
+                "sum",
+                "error",
+                r.amount_wan,
+                round(total, 2),
+                allowed.lo,
+                allowed.hi,
+                f"{what}合计写为{_fmt(r.amount_wan)}万元，而基本支出{_fmt(basic)}万元＋项目支出{_fmt(project)}万元"
+                f"＝{_fmt(total)}万元（允许舍入区间 {_fmt(allowed.lo)}–{_fmt(allowed.hi)}万元）。",
+                f"{what}合计与基本支出、项目支出之和一致。",
+                r.source_text,
+                r.source_location,
+                r.statement_no,
+            )
+        )
+    return out
 
 
 def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | None = None) -> Row:

@@ -1,4 +1,4 @@
-"""Write synthetic reports as .txt or .docx with a ground-truth JSON beside each document."""
+"""Write synthetic reports as .txt, .docx or .pdf with a ground-truth JSON beside each document."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from pipelines.sample.render import Block, ReportWriter, Style
 
 FIXED_TIME = datetime(2025, 3, 31, 9, 0, 0)
 ZIP_TIME = (2025, 3, 31, 9, 0, 0)
-SUPPORTED_FORMATS = ("txt", "docx")
+SUPPORTED_FORMATS = ("txt", "docx", "pdf")
 
 
 def blocks_to_text(blocks: list[Block], style: Style, rng: random.Random) -> str:
@@ -114,6 +114,8 @@ def generate_county(
 
     Formats alternate across departments (and shift by one each year); among the .txt files the
     first is UTF-8 with BOM and every third is GB18030 (CRLF line ends), the rest UTF-8.
+    "pdf" (A4, text layer, ruled tables; see ``pdf_writer``) needs reportlab and a CJK font:
+    ``fonts-wqy-microhei`` or ``$COUNTY_CJK_FONT``, else ``CJKFontMissing`` is raised.
     Returns the written document paths.
     """
     out_dir = Path(out_dir)
@@ -155,6 +157,12 @@ def generate_county(
                     text = text.replace("\n", "\r\n")
                 path = year_dir / f"{dept.name}.txt"
                 path.write_bytes(text.encode(encoding))
+            elif fmt == "pdf":
+                from pipelines.sample.pdf_writer import blocks_to_pdf  # needs reportlab
+
+                path = year_dir / f"{dept.name}.pdf"
+                title = f"{dept.name}{year}年度部门决算"
+                path.write_bytes(blocks_to_pdf(writer.blocks, title, dept.name))
             else:
                 path = year_dir / f"{dept.name}.docx"
                 title = f"{dept.name}{year}年度部门决算"
