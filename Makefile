@@ -7,15 +7,27 @@ WAREHOUSE ?= warehouse/budget.duckdb
 # Dagster's home (run history, partitions) stays inside the project, ignored by git.
 export DAGSTER_HOME := $(abspath .dagster_home)
 
-.PHONY: setup run test ui sample lint format clean
+# CJK font for the charts and the sample generator's PDF writer (Debian package fonts-wqy-microhei).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
-setup: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml
+.PHONY: setup cjk-font run test ui sample lint format clean
+
+setup: $(BIN)/.installed $(DAGSTER_HOME)/dagster.yaml cjk-font
 
 $(BIN)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
+
+# Installed when missing, apt-get exists and we are root; otherwise setup goes on (the PDF
+# writer then names the package to install, and the PDF tests skip saying so).
+cjk-font:
+	@if [ ! -f "$(CJK_FONT)" ] && command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+		echo "installing fonts-wqy-microhei (CJK font for charts and PDF samples)"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			fonts-wqy-microhei >/dev/null) || echo "warning: fonts-wqy-microhei not installed" >&2; \
+	fi
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)

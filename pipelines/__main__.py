@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
             run_config=_QUIET,
             asset_selection=[
                 dg.AssetKey("mart_gpb_by_function"),
-                dg.AssetKey("gpb_by_function_xlsx"),
+                dg.AssetKey("county_exports"),
             ],
         )
     if not result.success:
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         for event in result.get_asset_materialization_events()
     }
     staged = {k: v.value for k, v in metadata.get("staged_reports", {}).items()}
-    exports = metadata["gpb_by_function_xlsx"]["files"].value
+    exports = metadata["county_exports"]["files"].value
     summary = summarize(loc, None, exports)
     summary.files_seen = int(staged.get("files_seen", len(keys)))
     summary.staged = int(staged.get("staged", 0))

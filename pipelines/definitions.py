@@ -2,7 +2,7 @@
 
 raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ─┬─► quality_check_results (quality)
                                                                      │       └─► review_reports (publish)
-                                                                     └─► mart_gpb_by_function ─► gpb_by_function_xlsx (publish)
+                                                                     └─► mart_gpb_by_function ─► county_exports (publish)
 
 warehouse_reports carries a blocking integrity check (wrong data must not reach the marts);
 quality_check_results carries one non-blocking check per family (the findings are the product).
@@ -169,8 +169,10 @@ def warehouse_reports(
     group_name="publish",
     kinds={"duckdb"},
     description=(
-        "mart.gpb_by_function: 一般公共预算财政拨款支出 by 类 and 款 per department and year, "
-        "with the share of the department's total. Unstated 款 are summed from their 项 (is_derived)."
+        "The comparison marts: mart.gpb_by_function and mart.expenditure_by_subject (一般公共预算财政拨款支出 "
+        "by 类/款/项 × department × year, share, county rank, change on last year), "
+        "mart.three_public_by_department, mart.admin_operating_by_department (per staff), "
+        "mart.expenditure_structure (基本/项目, 人员/公用), mart.quality_scorecard, mart.county_subject_totals."
     ),
 )
 def mart_gpb_by_function(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
@@ -183,6 +185,7 @@ def mart_gpb_by_function(folders: CountyFolders, warehouse: DuckDBResource) -> d
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": counts["mart.gpb_by_function"],
+            "rows_per_mart": dg.MetadataValue.json(counts),
             "preview": dg.MetadataValue.md(
                 _md_table(
                     ["年度", "部门", "级次", "科目编码", "科目名称", "金额（万元）", "占比%"],
@@ -194,12 +197,14 @@ def mart_gpb_by_function(folders: CountyFolders, warehouse: DuckDBResource) -> d
 
 
 @dg.asset(
-    deps=[mart_gpb_by_function],
+    deps=[mart_gpb_by_function, "review_reports"],
     group_name="publish",
-    kinds={"excel"},
-    description="One workbook per fiscal year under warehouse/exports/<year>/, Chinese headers, for the bureau.",
+    kinds={"excel", "csv", "parquet", "html"},
+    description="Per fiscal year under warehouse/exports/<year>/: a workbook with a sheet per mart "
+    "(Chinese headers), CSV (UTF-8 with BOM) and Parquet per mart, charts as PNG, and an index.html "
+    "linking them and every department's review report.",
 )
-def gpb_by_function_xlsx(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def county_exports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
     files = publish_exports(folders.locations(warehouse))
     return dg.MaterializeResult(
         metadata={"files": dg.MetadataValue.json(files), "workbooks": len(files)}
@@ -381,7 +386,7 @@ defs = dg.Definitions(
         warehouse_reports,
         quality_check_results,
         mart_gpb_by_function,
-        gpb_by_function_xlsx,
+        county_exports,
         review_reports,
     ],
     asset_checks=[warehouse_integrity],

@@ -1,97 +1,303 @@
-"""Excel exports for the finance bureau (open cleanly in Excel and WPS)."""
+"""Exports for the finance bureau, per fiscal year, under warehouse/exports/<year>/:
+
+- 部门决算对比_<year>.xlsx: a sheet per mart, Chinese headers, numbers to 0.01, frozen header,
+  filters, widths that fit (written with XlsxWriter; opens cleanly in Excel and WPS);
+- <table>.csv (UTF-8 with BOM, so Excel shows Chinese correctly) and <table>.parquet;
+- charts as PNG and an index.html linking everything (see charts.py, export_index.py).
+
+Text from documents that begins with =, +, -, @ or a tab is neutralized in every spreadsheet
+output, so a spreadsheet never executes it.
+"""
 
 from __future__ import annotations
 
+import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+import pandas as pd
+import xlsxwriter
 
-# Text from documents must never become a formula in a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-GPB_BY_FUNCTION_COLUMNS = [
-    ("fiscal_year", "年度", "0"),
-    ("region", "地区", None),
-    ("department", "部门", None),
-    ("level", "科目级次", None),
-    ("subject_code", "科目编码", None),
-    ("subject_name", "科目名称", None),
-    ("amount_wan", "支出金额（万元）", "#,##0.00"),
-    ("share_pct", "占部门一般公共预算财政拨款支出比重（%）", "0.00"),
-    ("department_total_wan", "部门一般公共预算财政拨款支出合计（万元）", "#,##0.00"),
-    ("is_derived", "是否由下级科目汇总得出", None),
-]
 
 
 def safe_text(value: str) -> str:
-    """Neutralize text that a spreadsheet would execute (formula injection)."""
+    """Neutralize text a spreadsheet would execute (formula injection)."""
     return "'" + value if value.startswith(_FORMULA_START) else value
 
 
-def export_gpb_by_function(con: duckdb.DuckDBPyConnection, export_root: Path) -> list[Path]:
-    """One workbook per fiscal year: warehouse/exports/<year>/一般公共预算财政拨款支出_按科目.xlsx."""
-    written: list[Path] = []
-    years = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT fiscal_year FROM mart.gpb_by_function ORDER BY 1"
-        ).fetchall()
-    ]
-    cols = ", ".join(c for c, _, _ in GPB_BY_FUNCTION_COLUMNS)
-    for year in years:
-        rows = con.execute(
-            f"SELECT {cols} FROM mart.gpb_by_function WHERE fiscal_year = ? ORDER BY department, subject_code",
-            [year],
-        ).fetchall()
-        path = export_root / str(year) / "一般公共预算财政拨款支出_按科目.xlsx"
-        _write_sheet(path, f"{year}年按科目", GPB_BY_FUNCTION_COLUMNS, rows)
-        written.append(path)
-    return written
+@dataclass(frozen=True)
+class Column:
+    name: str
+    header: str
+    kind: str = "text"  # text, amount, pct, count, int, bool
 
 
-def _write_sheet(
-    path: Path, title: str, columns: list[tuple[str, str, str | None]], rows: list[tuple]
-) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([header for _, header, _ in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        values = []
-        for value in row:
-            if isinstance(value, bool):
-                value = "是" if value else "否"
-            elif isinstance(value, str):
-                value = safe_text(value)
-            values.append(value)
-        ws.append(values)
-    for j, (_, header, fmt) in enumerate(columns, start=1):
-        width = max(
-            [_display_width(header) / 2 + 2]
-            + [_display_width(str(r[j - 1] or "")) + 2 for r in rows[:500]]
-        )
-        ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), 50)
-        if fmt:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                cell.number_format = fmt
-    for row_cells in ws.iter_rows(min_row=2):
-        for cell in row_cells:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # never a formula, whatever the text
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+@dataclass(frozen=True)
+class ExportTable:
+    mart: str
+    title: str  # sheet and file name
+    columns: tuple[Column, ...]
+    order: str
+
+
+_DEPT = (
+    Column("fiscal_year", "年度", "int"),
+    Column("region", "地区"),
+    Column("department", "部门"),
+)
+
+EXPORTS: tuple[ExportTable, ...] = (
+    ExportTable(
+        "mart.expenditure_by_subject",
+        "支出按功能科目",
+        _DEPT
+        + (
+            Column("level", "科目级次"),
+            Column("subject_code", "科目编码"),
+            Column("subject_name", "科目名称"),
+            Column("amount_wan", "一般公共预算财政拨款支出（万元）", "amount"),
+            Column("share_pct", "占本部门支出比重（%）", "pct"),
+            Column("county_rank", "全县部门排名", "int"),
+            Column("departments_with_subject", "有该科目支出的部门数", "int"),
+            Column("prior_year_wan", "上年（万元）", "amount"),
+            Column("change_wan", "增减（万元）", "amount"),
+            Column("change_pct", "增减（%）", "pct"),
+            Column("is_derived", "由下级科目汇总", "bool"),
+        ),
+        "department, subject_code",
+    ),
+    ExportTable(
+        "mart.three_public_by_department",
+        "三公经费",
+        _DEPT
+        + (
+            Column("total_wan", "“三公”经费合计（万元）", "amount"),
+            Column("overseas_wan", "因公出国（境）费", "amount"),
+            Column("vehicle_wan", "公务用车购置及运行维护费", "amount"),
+            Column("vehicle_purchase_wan", "其中：购置费", "amount"),
+            Column("vehicle_operation_wan", "其中：运行维护费", "amount"),
+            Column("reception_wan", "公务接待费", "amount"),
+            Column("reception_batches", "接待批次", "count"),
+            Column("reception_persons", "接待人次", "count"),
+            Column("budget_wan", "预算数（万元）", "amount"),
+            Column("completion_pct", "预算完成率（%）", "pct"),
+            Column("prior_year_wan", "上年（万元）", "amount"),
+            Column("change_wan", "增减（万元）", "amount"),
+            Column("change_pct", "增减（%）", "pct"),
+            Column("staff_active", "在职人数", "count"),
+            Column("per_staff_wan", "人均（万元/人）", "pct"),
+        ),
+        "department",
+    ),
+    ExportTable(
+        "mart.admin_operating_by_department",
+        "机关运行经费",
+        _DEPT
+        + (
+            Column("amount_wan", "机关运行经费（万元）", "amount"),
+            Column("prior_year_wan", "上年（万元）", "amount"),
+            Column("change_wan", "增减（万元）", "amount"),
+            Column("change_pct", "增减（%）", "pct"),
+            Column("staff_active", "在职人数", "count"),
+            Column("per_staff_wan", "人均（万元/人）", "pct"),
+        ),
+        "department",
+    ),
+    ExportTable(
+        "mart.expenditure_structure",
+        "支出结构",
+        _DEPT
+        + (
+            Column("expenditure_wan", "本年支出合计（万元）", "amount"),
+            Column("basic_wan", "基本支出", "amount"),
+            Column("project_wan", "项目支出", "amount"),
+            Column("basic_share_pct", "基本支出占比（%）", "pct"),
+            Column("project_share_pct", "项目支出占比（%）", "pct"),
+            Column("personnel_wan", "人员经费", "amount"),
+            Column("public_wan", "公用经费", "amount"),
+            Column("gpb_expenditure_wan", "一般公共预算财政拨款支出", "amount"),
+        ),
+        "department",
+    ),
+    ExportTable(
+        "mart.quality_scorecard",
+        "审核情况",
+        _DEPT
+        + (
+            Column("checks", "检查项数", "int"),
+            Column("errors", "错误", "int"),
+            Column("warnings", "提醒", "int"),
+            Column("notes", "提示", "int"),
+            Column("missing_statements", "缺少的必备内容", "int"),
+            Column("grade", "评级"),
+        ),
+        "errors DESC, department",
+    ),
+    ExportTable(
+        "mart.county_subject_totals",
+        "全县按科目合计",
+        (
+            Column("fiscal_year", "年度", "int"),
+            Column("level", "科目级次"),
+            Column("subject_code", "科目编码"),
+            Column("subject_name", "科目名称"),
+            Column("departments", "部门数", "int"),
+            Column("total_wan", "合计（万元）", "amount"),
+            Column("share_of_county_pct", "占全县比重（%）", "pct"),
+        ),
+        "subject_code",
+    ),
+)
+
+_FORMATS = {"amount": "#,##0.00", "pct": "0.00", "count": "0", "int": "0"}
+
+
+def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -> pd.DataFrame:
+    cols = ", ".join(c.name for c in table.columns)
+    return con.execute(
+        f"SELECT {cols} FROM {table.mart} WHERE fiscal_year = ? ORDER BY {table.order}", [year]
+    ).df()
+
+
+def export_year(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path) -> dict[str, object]:
+    """Workbook, CSV and Parquet of every mart for one fiscal year; returns the files written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    frames = {t.title: (t, read_export(con, t, year)) for t in EXPORTS}
+    workbook_path = out_dir / f"部门决算对比_{year}.xlsx"
+    _write_workbook(workbook_path, frames.values())
+    files = []
+    for title, (table, frame) in frames.items():
+        csv_path, parquet_path = out_dir / f"{title}.csv", out_dir / f"{title}.parquet"
+        _write_csv(csv_path, table, frame)
+        frame.to_parquet(parquet_path, index=False)
+        files.append((title, csv_path, parquet_path))
+    return {
+        "workbook": workbook_path,
+        "tables": files,
+        "frames": {k: v[1] for k, v in frames.items()},
+    }
+
+
+def _cell(value, kind: str):
+    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+        return None
+    if kind == "bool":
+        return "是" if value else "否"
+    if isinstance(value, str):
+        return safe_text(value)
+    return value
+
+
+def _write_workbook(path: Path, tables) -> None:
     tmp = path.with_suffix(".tmp.xlsx")
-    wb.save(tmp)
+    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    head = book.add_format(
+        {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter", "border": 1}
+    )
+    formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
+    for table, frame in tables:
+        sheet = book.add_worksheet(table.title[:31])
+        for j, col in enumerate(table.columns):
+            sheet.write_string(0, j, col.header, head)
+            values = [_cell(v, col.kind) for v in frame[col.name].tolist()]
+            for i, value in enumerate(values, start=1):
+                if value is None:
+                    sheet.write_blank(i, j, None)
+                elif isinstance(value, str):
+                    sheet.write_string(i, j, value)
+                else:
+                    sheet.write_number(i, j, float(value), formats.get(col.kind))
+            width = max(
+                [_width(col.header) / 2 + 2]
+                + [_width(str(v)) + 2 for v in values[:500] if v is not None]
+            )
+            sheet.set_column(j, j, min(max(width, 8), 48))
+        sheet.set_row(0, 36)
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(len(frame), 1), len(table.columns) - 1)
+    book.close()
     tmp.replace(path)
 
 
-def _display_width(text: str) -> int:
+def _write_csv(path: Path, table: ExportTable, frame: pd.DataFrame) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([c.header for c in table.columns])
+        for row in frame.itertuples(index=False):
+            out = []
+            for col, value in zip(table.columns, row, strict=True):
+                v = _cell(value, col.kind)
+                out.append(
+                    "" if v is None else (f"{v:.2f}" if col.kind in ("amount", "pct") else v)
+                )
+            writer.writerow(out)
+
+
+def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def export_all(con: duckdb.DuckDBPyConnection, export_root: Path) -> dict[int, dict[str, object]]:
+    years = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    ]
+    return {year: export_year(con, year, export_root / str(year)) for year in years}
+
+
+def publish_charts_and_index(
+    out_dir: Path, year: int, files: dict, reviews: list[tuple[str, Path]]
+) -> Path | None:
+    """Charts of the comparisons people look at, and the year's index.html.
+
+    Charts need a CJK font (fonts-wqy-microhei, installed by `make setup`); without one the
+    index is still written, listing the tables and review reports.
+    """
+    from pipelines.export_index import write_index
+
+    frames: dict[str, pd.DataFrame] = files["frames"]
+    charts: list[tuple[str, Path]] = []
+    try:
+        from pipelines import charts as ch
+
+        by_class = frames["支出按功能科目"]
+        by_class = by_class[by_class["level"] == "类"]
+        specs = [
+            (
+                "各部门一般公共预算财政拨款支出构成（按类）",
+                "支出构成.png",
+                ch.chart_expenditure_by_class,
+                by_class[["department", "subject_name", "amount_wan"]],
+            ),
+            (
+                "各部门“三公”经费",
+                "三公经费.png",
+                ch.chart_three_public,
+                frames["三公经费"][
+                    ["department", "overseas_wan", "vehicle_wan", "reception_wan"]
+                ].fillna(0.0),
+            ),
+            (
+                "各部门人均机关运行经费（万元/人）",
+                "人均机关运行经费.png",
+                ch.chart_admin_per_staff,
+                frames["机关运行经费"][["department", "amount_wan", "per_staff_wan"]],
+            ),
+            (
+                "各部门报告审核发现的问题",
+                "审核情况.png",
+                ch.chart_quality,
+                frames["审核情况"][["department", "errors", "warnings"]],
+            ),
+        ]
+        for title, name, fn, frame in specs:
+            if frame.empty:
+                continue
+            charts.append((f"{year}年{title}", fn(frame, out_dir / name, title=f"{year}年{title}")))
+    except RuntimeError:  # no CJK font on this machine: tables and reports still get their index
+        charts = []
+    return write_index(out_dir, year, files["workbook"], files["tables"], charts, reviews)

@@ -27,6 +27,11 @@ FAMILY_NAMES = {
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 
 
+def review_file_stem(department: str) -> str:
+    """File name of a department's review report: its name with path-unsafe characters replaced."""
+    return _UNSAFE.sub("_", department)
+
+
 def verdict(errors: int, warnings: int) -> tuple[str, str]:
     if errors:
         return f"发现{errors}处错误、{warnings}处提醒，建议修改后再公开。", "error"
@@ -79,7 +84,7 @@ def write_review_reports(
         ]
         folder = out_dir / str(year)
         folder.mkdir(parents=True, exist_ok=True)
-        stem = _UNSAFE.sub("_", department) or report_id
+        stem = review_file_stem(department) or report_id
         html = folder / f"{stem}.html"
         html.write_text(
             template.render(

@@ -14,10 +14,10 @@ import duckdb
 
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
-from pipelines.exports import export_gpb_by_function
+from pipelines.exports import export_all, publish_charts_and_index
 from pipelines.marts import build_marts
 from pipelines.quality.runner import CheckOutcome, run_checks
-from pipelines.review import write_review_reports
+from pipelines.review import review_file_stem, write_review_reports
 from pipelines.stage import StageResult, stage_reports
 from pipelines.warehouse import LoadSummary, connect, ensure_schema, load_staged, plan
 
@@ -140,9 +140,23 @@ def publish_marts(loc: Locations) -> dict[str, int]:
 
 
 def publish_exports(loc: Locations) -> list[str]:
-    """Write the Excel exports of the marts under warehouse/exports/<year>/."""
+    """Per fiscal year under warehouse/exports/<year>/: the workbook (a sheet per mart), CSV and
+    Parquet per mart, charts and an index.html linking them and the review reports."""
     with connect(loc.warehouse, read_only=True) as con:
-        return [str(p) for p in export_gpb_by_function(con, loc.export_dir)]
+        exported = export_all(con, loc.export_dir)
+        reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+    written: list[str] = []
+    for year, files in exported.items():
+        written.append(str(files["workbook"]))
+        review_links = [
+            (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
+            for y, dept in sorted(reviews)
+            if y == year and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
+        ]
+        index = publish_charts_and_index(loc.export_dir / str(year), year, files, review_links)
+        if index is not None:
+            written.append(str(index))
+    return written
 
 
 @dataclass
@@ -163,8 +177,8 @@ def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False
     load(loc)
     check(loc)
     publish_marts(loc)
-    exports = publish_exports(loc)
     publish_reviews(loc)
+    exports = publish_exports(loc)
     return summarize(loc, outcome, exports)
 
 

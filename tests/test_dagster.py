@@ -35,7 +35,7 @@ def test_definitions_load():
         "warehouse_reports",
         "quality_check_results",
         "mart_gpb_by_function",
-        "gpb_by_function_xlsx",
+        "county_exports",
         "review_reports",
     }
     groups = {

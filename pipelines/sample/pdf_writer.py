@@ -8,6 +8,13 @@ ruled on every cell edge (each ruling a separate thin path, which is what
 number at the foot of each page. A table that does not fit goes on over the page break as the
 same grid (no repeated header); a heading is kept with the lines after it.
 
+Page: A4, 10.5 pt (五号) body text, margins 2.54 cm top and bottom and 1.8 cm left and right,
+so a line holds about 46 characters. Not Word's default 3.17 cm: with 39 characters a line, the
+first line of a list item such as "（1）一般公共服务支出（类）…（款）行政运行" is often 40
+characters or fewer with no amount on it, and the extractor takes it for a heading
+(``extract.sections.heading_style``) and does not join the wrapped rest of the sentence
+(``extract.extractor._continues``), so the 项-level figures of those items are lost.
+
 The font is ``fonts-wqy-microhei`` (Debian) unless ``COUNTY_CJK_FONT`` names another .ttf/.ttc.
 Output is byte-for-byte deterministic: reportlab's invariant mode, a fixed creation date, no
 random identifiers.
@@ -32,9 +39,9 @@ FONT_ENV = "COUNTY_CJK_FONT"
 FONT_NAME = "CountyCJK"
 FIXED_TIME = datetime(2025, 3, 31, 9, 0, 0, tzinfo=UTC)
 
-# A4 with Word's default Chinese page margins (2.54 cm top/bottom, 3.17 cm left/right).
+# A4; margins 2.54 cm top and bottom, 1.8 cm left and right (see the module docstring).
 PAGE_W, PAGE_H = 595.2756, 841.8898
-MARGIN_X = float(os.environ.get("XM", "89.85"))
+MARGIN_X = 51.0
 MARGIN_TOP = 72.0
 MARGIN_BOTTOM = 72.0
 TEXT_W = PAGE_W - 2 * MARGIN_X
@@ -54,6 +61,7 @@ _NO_START = set("，。、；：？！）》」』】〕〉”’%％·…,.;:?!
 _NO_END = set("（《「『【〔〈“‘([{")
 _TOKEN = re.compile(r"[0-9A-Za-z][0-9A-Za-z.,%_/+\-]*| +|.", re.S)
 _NUMBER = re.compile(r"^[-+]?[\d,]+(?:\.\d+)?%?$")
+_AMOUNT = re.compile(r"^[-+]?[\d,]*\.\d+%?$")  # right-aligned; codes stay left
 
 
 class CJKFontMissing(RuntimeError):
@@ -71,7 +79,10 @@ def find_cjk_font() -> Path | None:
 def font_missing_reason() -> str:
     env = os.environ.get(FONT_ENV, "").strip()
     if env:
-        return f"{FONT_ENV}={env} is not a font file"
+        return (
+            f"{FONT_ENV}={env} is not a font file; unset it to use {DEFAULT_FONT} "
+            f"(`apt-get install {FONT_PACKAGE}`)"
+        )
     return (
         f"no CJK font for PDF output: {DEFAULT_FONT} is missing; install it with "
         f"`apt-get install {FONT_PACKAGE}` (or `make setup` as root), "
@@ -79,14 +90,20 @@ def font_missing_reason() -> str:
     )
 
 
+def require_cjk_font() -> Path:
+    """The font file to embed, or :class:`CJKFontMissing` naming the package to install."""
+    path = find_cjk_font()
+    if path is None:
+        raise CJKFontMissing(font_missing_reason())
+    return path
+
+
 _registered: dict[Path, str] = {}
 
 
 def _register_font() -> str:
     """Register the CJK font with reportlab once per process; return its name."""
-    path = find_cjk_font()
-    if path is None:
-        raise CJKFontMissing(font_missing_reason())
+    path = require_cjk_font()
     if path not in _registered:
         from reportlab.pdfbase import pdfmetrics
         from reportlab.pdfbase.ttfonts import TTFont
@@ -172,7 +189,14 @@ class _Pages:
         # (ascent to descent) is centred on the line.
         self._centre = (face.ascent + face.descent) / 2000.0
         self.buf = io.BytesIO()
-        c = Canvas(self.buf, pagesize=(PAGE_W, PAGE_H), invariant=1, pageCompression=1)
+        c = Canvas(
+            self.buf,
+            pagesize=(PAGE_W, PAGE_H),
+            invariant=1,
+            pageCompression=1,
+            initialFontName=self.font,
+            initialFontSize=BODY_SIZE,
+        )
         _fix_timestamp(c)
         c.setTitle(title)
         c.setAuthor(author)
@@ -250,13 +274,30 @@ class _Pages:
             self.line(s, TITLE_SIZE, TITLE_SIZE * 1.8, "center", bold=True)
         self.y -= 6
 
-    def heading(self, text: str, level: int) -> None:
+    def _heading_style(self, text: str, level: int) -> tuple[float, float, float, list[str]]:
         size = HEADING_SIZES.get(level, HEADING_SIZES[3])
-        leading = size * 1.6
         before = 10.0 if level == 1 else 6.0
-        lines = wrap(text, TEXT_W, self.font, size)
-        # keep with next: the heading and two body lines on one page
-        self.ensure(before + leading * len(lines) + 2 * BODY_LEADING)
+        return size, size * 1.6, before, wrap(text, TEXT_W, self.font, size)
+
+    def start_height(self, blocks: list[Block]) -> float:
+        """Room the next blocks need on this page so that a heading is not left alone at its
+        foot: any headings that follow, then two lines of text or the top of a table."""
+        total = 0.0
+        for b in blocks:
+            if b.kind == "heading":
+                _, leading, before, lines = self._heading_style(b.text, b.level)
+                total += before + leading * len(lines)
+                continue
+            if b.kind == "table" and b.rows:
+                total += self._table_start(b, self._layout(_square(b.rows)))
+            elif b.kind in ("para", "title"):
+                total += 2 * BODY_LEADING
+            break
+        return total
+
+    def heading(self, text: str, level: int, keep: float = 2 * BODY_LEADING) -> None:
+        size, leading, before, lines = self._heading_style(text, level)
+        self.ensure(before + leading * len(lines) + keep)  # keep with next
         if self.y < PAGE_H - MARGIN_TOP - 1e-6:
             self.y -= before
         align = "center" if level == 1 else "left"
@@ -285,23 +326,21 @@ class _Pages:
                 self.text(x, self.y - leading / 2, s, size)
                 self.y -= leading
 
-    def table(self, block: Block) -> None:
-        rows = [list(r) for r in block.rows if r]
-        if not rows:
-            return
-        ncols = max(len(r) for r in rows)
-        rows = [r + [""] * (ncols - len(r)) for r in rows]
-        table = self._layout(rows)
-        title_lead = TABLE_TITLE_SIZE * 1.6
+    def _table_start(self, block: Block, table: _Table) -> float:
+        """Height of the title, the unit line and the first rows, kept on one page."""
         title_lines = wrap(block.text, TEXT_W, self.font, TABLE_TITLE_SIZE)
-        head = 8.0 + title_lead * len(title_lines) + BODY_LEADING + 4.0
-        # keep the title, the unit line and the first rows together
-        first = sum(table.heights[: min(len(rows), table.header_rows + 2)])
-        self.ensure(head + first)
+        head = 8.0 + TABLE_TITLE_SIZE * 1.6 * len(title_lines) + BODY_LEADING + 4.0
+        return head + sum(table.heights[: min(len(table.rows), table.header_rows + 2)])
+
+    def table(self, block: Block) -> None:
+        if not block.rows:
+            return
+        table = self._layout(_square(block.rows))
+        self.ensure(self._table_start(block, table))
         if self.y < PAGE_H - MARGIN_TOP - 1e-6:
             self.y -= 8.0
-        for s in title_lines:
-            self.line(s, TABLE_TITLE_SIZE, title_lead, "center", bold=True)
+        for s in wrap(block.text, TEXT_W, self.font, TABLE_TITLE_SIZE):
+            self.line(s, TABLE_TITLE_SIZE, TABLE_TITLE_SIZE * 1.6, "center", bold=True)
         self.line("单位：万元", BODY_SIZE, BODY_LEADING, "right")
         self.y -= 4.0
         self._draw_grid(table)
@@ -319,7 +358,7 @@ class _Pages:
         )
         size = TABLE_SIZE
         while True:
-            widths = self._widths(rows, ncols, size)
+            widths = self._widths(rows, ncols, size, header_rows)
             if widths is not None or size <= TABLE_MIN_SIZE:
                 break
             size -= 0.5
@@ -336,17 +375,24 @@ class _Pages:
         heights = [max(1, *(len(c) for c in r)) * leading + 2 * CELL_PAD_Y for r in lines]
         return _Table(rows, widths, size, lines, heights, header_rows)
 
-    def _widths(self, rows: list[list[str]], ncols: int, size: float) -> list[float] | None:
-        """Column widths filling the text width, or None when the numbers cannot fit."""
+    def _widths(
+        self, rows: list[list[str]], ncols: int, size: float, header_rows: int
+    ) -> list[float] | None:
+        """Column widths filling the text width, or None when the numbers cannot fit.
+
+        Each column gets at least its longest unbreakable piece (a number, a code, three
+        characters of text); the rest of the width goes by the length of its body cells
+        (header cells wrap).
+        """
         pad = 2 * CELL_PAD_X
         least, want = [], []
         for j in range(ncols):
             cells = [r[j] for r in rows if r[j]]
             tokens = [t for v in cells for t in _tokens(v) if not t.isspace()]
             longest = max((self.width(t, size) for t in tokens), default=0.0)
-            # a text column keeps at least three characters a line
             least.append(max(longest, 3 * size) + pad)
-            want.append(max((self.width(v, size) for v in cells), default=0.0) + pad)
+            body = [r[j] for r in rows[header_rows:] if r[j]]
+            want.append(max([self.width(v, size) + pad for v in body] + [least[-1]]))
         if sum(least) > TEXT_W:
             return None
         if sum(want) <= TEXT_W:
@@ -392,7 +438,7 @@ class _Pages:
                 inner = t.widths[j] - 2 * CELL_PAD_X
                 block_top = y_top - (h - len(cell) * leading) / 2
                 value = t.rows[i][j].strip()
-                numeric = i >= t.header_rows and bool(_NUMBER.match(value))
+                numeric = i >= t.header_rows and bool(_AMOUNT.match(value))
                 for k, s in enumerate(cell):
                     w = self.width(s, t.size)
                     if i < t.header_rows:
@@ -410,6 +456,12 @@ class _Pages:
             c.line(x, ys[-1], x, ys[0])
         c.restoreState()
         self.y = ys[-1]
+
+
+def _square(rows: list[list[str]]) -> list[list[str]]:
+    """Rows padded to the widest row."""
+    ncols = max(len(r) for r in rows)
+    return [list(r) + [""] * (ncols - len(r)) for r in rows]
 
 
 def _fix_timestamp(canvas) -> None:
@@ -430,11 +482,11 @@ def _fix_timestamp(canvas) -> None:
 def blocks_to_pdf(blocks: list[Block], title: str, author: str) -> bytes:
     """An A4 PDF of the report: text layer, headings, ruled tables; deterministic bytes."""
     pages = _Pages(title, author)
-    for b in blocks:
+    for i, b in enumerate(blocks):
         if b.kind == "title":
             pages.title(b.text)
         elif b.kind == "heading":
-            pages.heading(b.text, b.level)
+            pages.heading(b.text, b.level, keep=pages.start_height(blocks[i + 1 :]))
         elif b.kind == "para":
             pages.paragraph(b.text)
         elif b.kind == "table":

@@ -127,6 +127,10 @@ def generate_county(
         )
     if n_departments < 1:
         raise ValueError("n_departments must be at least 1")
+    if "pdf" in formats:
+        from pipelines.sample.pdf_writer import require_cjk_font
+
+        require_cjk_font()  # before anything is written
     years = sorted(set(int(y) for y in years))
     catalogue = SubjectCatalogue.load(catalogue_path)
     depts = build_county(n_departments, years, seed, catalogue)

@@ -1,0 +1,136 @@
+"""index.html for one year's exports: workbook, tables, charts and review reports.
+
+A single self-contained page (no external resources) that the finance bureau can open
+from the export folder or print.  Every link is relative to the folder holding
+index.html, and every piece of text is HTML-escaped (names come from documents).
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+INDEX_NAME = "index.html"
+
+_CSS = """
+:root { color-scheme: light; }
+body {
+  font-family: "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
+    "Source Han Sans SC", SimSun, sans-serif;
+  color: #222; background: #fff; line-height: 1.6;
+  max-width: 60rem; margin: 2rem auto; padding: 0 1.5rem;
+}
+h1 { font-size: 1.6rem; border-bottom: 2px solid #0072B2; padding-bottom: .4rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-left: 4px solid #0072B2; padding-left: .5rem; }
+a { color: #0058a3; }
+ul { padding-left: 1.5rem; }
+li { margin: .2rem 0; }
+.links a { margin-left: .8rem; }
+.missing { color: #b00020; font-size: .9em; margin-left: .5rem; }
+.empty { color: #666; }
+figure { margin: 1.5rem 0; page-break-inside: avoid; break-inside: avoid; }
+figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .95rem; color: #444; margin-top: .3rem; }
+ol.reviews { columns: 2; column-gap: 2rem; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 11pt; }
+  a { color: #000; text-decoration: none; }
+  h2 { page-break-after: avoid; break-after: avoid; }
+}
+""".strip()
+
+
+def _href(target: Path, out_dir: Path) -> str:
+    """Relative, URL-quoted and HTML-escaped link from out_dir to target."""
+    rel = Path(os.path.relpath(Path(target).resolve(), Path(out_dir).resolve())).as_posix()
+    return html.escape(quote(rel, safe="/"), quote=True)
+
+
+def _text(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _missing(path: Path) -> str:
+    return "" if Path(path).exists() else '<span class="missing">（文件不存在）</span>'
+
+
+def _link(target: Path, out_dir: Path, label: str) -> str:
+    return f'<a href="{_href(target, out_dir)}">{_text(label)}</a>{_missing(target)}'
+
+
+def write_index(
+    out_dir: Path,
+    year: int,
+    workbook: Path,
+    tables: list[tuple[str, Path, Path]],
+    charts: list[tuple[str, Path]],
+    reviews: list[tuple[str, Path]],
+) -> Path:
+    """Write out_dir/index.html and return its path.
+
+    tables: (Chinese name, CSV path, Parquet path); charts: (title, PNG path);
+    reviews: (department name, review report path).  Paths may be absolute or relative
+    to the current directory; links in the page are relative to out_dir.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    title = f"{int(year)}年度部门决算审核与比较"
+
+    parts: list[str] = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_text(title)}</title>",
+        f"<style>\n{_CSS}\n</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_text(title)}</h1>",
+        "<h2>汇总工作簿</h2>",
+        f"<p>{_link(workbook, out_dir, Path(workbook).name)}</p>",
+        "<h2>数据表</h2>",
+    ]
+
+    if tables:
+        parts.append("<ul>")
+        for name, csv_path, parquet_path in tables:
+            parts.append(
+                f'<li>{_text(name)}<span class="links">'
+                f"{_link(csv_path, out_dir, 'CSV')}"
+                f"{_link(parquet_path, out_dir, 'Parquet')}</span></li>"
+            )
+        parts.append("</ul>")
+    else:
+        parts.append('<p class="empty">无数据表。</p>')
+
+    parts.append("<h2>图表</h2>")
+    if charts:
+        for chart_title, png in charts:
+            href = _href(png, out_dir)
+            parts.append(
+                "<figure>"
+                f'<img src="{href}" alt="{_text(chart_title)}" loading="lazy">'
+                f"<figcaption>{_text(chart_title)}"
+                f'<span class="links"><a href="{href}">查看原图</a></span>'
+                f"{_missing(png)}</figcaption>"
+                "</figure>"
+            )
+    else:
+        parts.append('<p class="empty">无图表。</p>')
+
+    parts.append("<h2>各部门审核报告</h2>")
+    if reviews:
+        parts.append('<ol class="reviews">')
+        for department, report in reviews:
+            parts.append(f"<li>{_link(report, out_dir, department)}</li>")
+        parts.append("</ol>")
+    else:
+        parts.append('<p class="empty">无审核报告。</p>')
+
+    parts += ["</body>", "</html>", ""]
+    index = out_dir / INDEX_NAME
+    index.write_text("\n".join(parts), encoding="utf-8", newline="\n")
+    return index

@@ -1,0 +1,159 @@
+"""Marts reconcile with the core tables; exports open with another reader and are safe."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import load_workbook
+
+from pipelines.exports import EXPORTS, safe_text
+from pipelines.run import Locations, run_pipeline
+from pipelines.sample import generate_county
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory: pytest.TempPathFactory) -> Locations:
+    root = tmp_path_factory.mktemp("county")
+    generate_county(root / "raw", n_departments=5, years=(2023, 2024), seed=9)
+    loc = Locations(root / "raw", root / "wh" / "budget.duckdb")
+    run_pipeline(loc, workers=1)
+    return loc
+
+
+@pytest.fixture(scope="module")
+def con(county: Locations):
+    connection = duckdb.connect(str(county.warehouse), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_county_totals_equal_the_sum_of_departments(con):
+    diff = con.execute(
+        """
+        SELECT count(*) FROM mart.county_subject_totals c
+        JOIN (SELECT fiscal_year, subject_code, round(sum(amount_wan), 2) AS s, count(*) AS n
+              FROM mart.expenditure_by_subject GROUP BY ALL) d USING (fiscal_year, subject_code)
+        WHERE abs(c.total_wan - d.s) > 0.005 OR c.departments <> d.n
+        """
+    ).fetchone()[0]
+    assert diff == 0
+    # The 类 lines of each department add up to its stated total (within rounding of n items).
+    off = con.execute(
+        """
+        SELECT count(*) FROM (
+            SELECT report_id, any_value(department_total_wan) AS total, sum(amount_wan) AS s, count(*) AS n
+            FROM mart.gpb_by_function WHERE level = '类' GROUP BY report_id)
+        WHERE abs(total - s) > (n + 1) * 0.005
+        """
+    ).fetchone()[0]
+    assert off == 0
+
+
+def test_shares_add_up_within_rounding(con):
+    bad = con.execute(
+        """
+        SELECT count(*) FROM (
+            SELECT report_id, sum(share_pct) AS s, count(*) AS n FROM mart.expenditure_by_subject
+            WHERE level = '类' GROUP BY report_id)
+        WHERE abs(s - 100) > n * 0.005 + 0.01
+        """
+    ).fetchone()[0]
+    assert bad == 0
+
+
+def test_previous_year_figures_equal_last_years_marts(con):
+    mismatches = con.execute(
+        """
+        SELECT count(*) FROM mart.expenditure_by_subject c
+        JOIN mart.expenditure_by_subject p ON p.department = c.department AND p.fiscal_year = c.fiscal_year - 1
+             AND p.subject_code = c.subject_code
+        WHERE c.prior_year_wan IS DISTINCT FROM p.amount_wan
+        """
+    ).fetchone()[0]
+    assert mismatches == 0
+    linked = con.execute(
+        "SELECT count(*) FROM mart.three_public_by_department WHERE fiscal_year = 2024 AND prior_year_wan IS NOT NULL"
+    ).fetchone()[0]
+    assert linked == 5
+    # The generator's 2024 reports state their change on 2023; the marts agree with it.
+    stated = con.execute(
+        """
+        SELECT count(*) FROM mart.three_public_by_department m
+        JOIN core.three_public_expense s ON s.report_id = m.report_id AND s.metric = 'three_public_total'
+             AND s.part = 'narrative' AND s.change_wan IS NOT NULL
+        WHERE m.fiscal_year = 2024 AND abs(m.change_wan - s.change_wan) > 0.011
+        """
+    ).fetchone()[0]
+    assert stated == 0
+
+
+def test_quality_scorecard_matches_check_results(con):
+    rows = con.execute(
+        """
+        SELECT m.errors, (SELECT count(*) FROM quality.check_result q
+                          WHERE q.report_id = m.report_id AND NOT q.passed AND q.severity = 'error')
+        FROM mart.quality_scorecard m
+        """
+    ).fetchall()
+    assert rows and all(a == b for a, b in rows)
+
+
+def test_workbook_opens_with_another_reader(county: Locations, con):
+    for year in (2023, 2024):
+        path = county.export_dir / str(year) / f"部门决算对比_{year}.xlsx"
+        book = load_workbook(path, read_only=True)  # written by XlsxWriter, read by openpyxl
+        assert book.sheetnames == [t.title for t in EXPORTS]
+        for table in EXPORTS:
+            rows = list(book[table.title].iter_rows(values_only=True))
+            assert list(rows[0]) == [c.header for c in table.columns]
+            n = con.execute(
+                f"SELECT count(*) FROM {table.mart} WHERE fiscal_year = ?", [year]
+            ).fetchone()[0]
+            assert len(rows) - 1 == n
+        sample = list(book["三公经费"].iter_rows(min_row=2, max_row=2, values_only=True))[0]
+        total = con.execute(
+            "SELECT total_wan FROM mart.three_public_by_department WHERE fiscal_year = ? AND department = ?",
+            [year, sample[2]],
+        ).fetchone()[0]
+        assert sample[3] == pytest.approx(total)
+
+
+def test_csv_has_bom_and_parquet_matches(county: Locations, con):
+    import pandas as pd
+
+    folder = county.export_dir / "2024"
+    raw = (folder / "支出结构.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and "本年支出合计" in raw.decode("utf-8-sig")
+    frame = pd.read_parquet(folder / "支出结构.parquet")
+    assert (
+        len(frame)
+        == con.execute(
+            "SELECT count(*) FROM mart.expenditure_structure WHERE fiscal_year = 2024"
+        ).fetchone()[0]
+    )
+    assert (folder / "index.html").exists()
+
+
+@pytest.mark.skipif(
+    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+    reason="LibreOffice is not installed",
+)
+def test_workbook_converts_to_pdf_with_libreoffice(county: Locations, tmp_path: Path):
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    path = county.export_dir / "2024" / "部门决算对比_2024.xlsx"
+    subprocess.run(
+        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        check=True,
+        timeout=180,
+    )
+    assert (tmp_path / "部门决算对比_2024.pdf").stat().st_size > 1000
+
+
+def test_formula_like_text_is_neutralized():
+    for text in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx"):
+        assert safe_text(text).startswith("'")
+    assert safe_text("一般公共服务") == "一般公共服务"
