@@ -92,6 +92,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("share_decimals", "INTEGER"),
         ("change_pct_decimals", "INTEGER"),
         ("completion_decimals", "INTEGER"),
+        ("subject_parent", "VARCHAR"),
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
     ],

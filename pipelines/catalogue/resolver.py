@@ -29,6 +29,7 @@ class Resolution:
     name: str | None  # the name as printed (deepest level given)
     official_name: str | None = None  # catalogue name for the fiscal year
     warnings: list[str] = field(default_factory=list)
+    parent_code: str | None = None  # deepest level that did resolve, when the full path did not
 
 
 class Resolver:
@@ -89,7 +90,10 @@ class Resolver:
             code = parent = found
         if code is not None and level_of(code) != depth:
             code = None
-        return self._finish(code, depth, printed, year, warnings)
+        result = self._finish(code, depth, printed, year, warnings)
+        if code is None:
+            result.parent_code = parent
+        return result
 
     def resolve_row(self, code_text: str, name: str | None, year: int | None = None) -> Resolution:
         """Resolve a table row: a printed code (joined or split), checked against its name."""

@@ -21,6 +21,9 @@ _CLAUSE_END = tuple("，,、：:；;")
 _LIST_ITEM = re.compile(
     r"^\s*(?:\d{1,2}\s*[、.．](?!\d)|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
 )
+_PATH_REST = re.compile(r"^[(（](?:类|款|项)[)）]")
+_OPEN_PATH = re.compile(r"[(（](?:类|款)[)）][^(（)）]*$")  # a subject path cut before its end
+_PATH_END = re.compile(r"^[^，。；,;]{0,20}[(（](?:款|项)[)）]")
 _UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
@@ -60,6 +63,7 @@ def extract_document(
             if tracker.update(unit.text):
                 recent.append(unit.text)
                 last_table = None
+                narrative.reset()
                 continue
             recent.append(unit.text)
             if last_table is not None:
@@ -143,8 +147,16 @@ def _continues(previous_line: str, line: str, source_format: str) -> bool:
     # "第三部分 某某局2024年度部门决算" + "情况说明": a part heading wrapped by the layout.
     if re.match(r"^第[一二三四五六七八九十]+部分", compact(prev)) and len(compact(line)) <= 12:
         return not any(word in compact(prev) for word, _ in PART_KINDS)
-    if not prev or prev.endswith(_TERMINAL) or heading_style(line) or heading_style(prev):
+    if not prev or prev.endswith(_TERMINAL) or heading_style(line):
         return False
+    if _PATH_REST.match(compact(line)) or (
+        _OPEN_PATH.search(prev) and _PATH_END.match(compact(line))
+    ):
+        # "（1）一般公共服务支出（类）…行政运行" + "（项）：支出决算为…", or
+        # "6、卫生健康支出（类）行政事业单位医疗（款）行政单位" + "医疗（项）。"
+        return True
+    if heading_style(prev) and not (len(prev) >= _WRAP_MIN_CHARS and _LIST_ITEM.match(prev)):
+        return False  # a heading; but a long "（1）…" list item wrapped by the layout goes on
     if _LIST_ITEM.match(line):
         return False  # "1.因公出国（境）经费…": a new item, even after "其中："
     if _UNIT_START.match(line) or prev.endswith(_CLAUSE_END):

@@ -102,6 +102,9 @@ class NarrativeExtractor:
     def __init__(self, resolver: Resolver, fiscal_year: int | None) -> None:
         self.resolver = resolver
         self.fiscal_year = fiscal_year
+        self.carry: re.Match | None = (
+            None  # a subject path whose figures follow in later paragraphs
+        )
 
     def extract(
         self, original: str, block_index: int, location: str, part: str, section: str, next_no: int
@@ -109,6 +112,10 @@ class NarrativeExtractor:
         norm, back = normalize_with_map(original)
         state = _ParagraphState()
         paths = [(m.start(), m.end(), m) for m in _PATH.finditer(norm)]
+        if not paths and self.carry is not None:
+            # "1、X（类）Y（款）Z（项）。" alone, its figures in the next paragraph (layouts
+            # that break after the item's title): the path still governs them.
+            paths = [(0, 0, self.carry)]
         sentences = _sentence_spans(norm)
         for s_start, s_end in sentences:
             quote = original[back[s_start] : back[s_end - 1] + 1].strip() if s_end > s_start else ""
@@ -116,9 +123,18 @@ class NarrativeExtractor:
                 norm, s_start, s_end, quote, paths, state, block_index, location, part, section
             )
         self._flush_budget(state, original.strip(), block_index, location, part, section)
+        used = any(st.subject_level for st in state.statements)
+        if paths and paths[-1][1] > 0 and not used:
+            self.carry = paths[-1][2]  # a path with no figure yet
+        elif used or paths:
+            self.carry = None
         for offset, st in enumerate(state.statements):
             st.statement_no = next_no + offset
         return state.statements
+
+    def reset(self) -> None:
+        """A heading ends what a subject path governs."""
+        self.carry = None
 
     # -- one sentence -------------------------------------------------------------------
     def _sentence(
@@ -412,6 +428,7 @@ class NarrativeExtractor:
         st.subject_code = res.code
         st.subject_level = res.level
         st.subject_name = res.name
+        st.subject_parent = res.parent_code
         st.label = "".join(f"{n}({lv})" for n, lv in zip(names, "类款项", strict=True) if n)
         if res.warnings:
             st.resolution_warning = "；".join(res.warnings)

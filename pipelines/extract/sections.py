@@ -33,8 +33,8 @@ PART_KINDS = [
 def heading_style(text: str) -> str | None:
     """The numbering style of a heading, or None when the line is body text."""
     t = normalize(text).strip()
-    if len(t) > 60 or _AMOUNT.search(t):
-        return None
+    if len(t) > 60 or _AMOUNT.search(t) or "(类)" in t:
+        return None  # a figure or a subject path: a list item, not a heading
     for style, pattern in _STYLES:
         if pattern.match(t):
             # "1、支出决算为…" is a list item, not a heading; headings are short.

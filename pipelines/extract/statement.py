@@ -37,6 +37,9 @@ class Statement:
     share_decimals: int | None = None
     change_pct_decimals: int | None = None
     completion_decimals: int | None = None
+    subject_parent: str | None = (
+        None  # for an unresolved path: the code of its deepest resolved level
+    )
 
     def as_row(self) -> dict:
         return asdict(self)

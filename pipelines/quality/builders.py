@@ -405,8 +405,15 @@ def _function_sums(report_id: str, amounts: list) -> list[Row]:
             by_code.setdefault(r.subject_code, r)
     if not by_code:
         return out
+    # A line whose name could not be resolved has an unknown place under its parent: that
+    # parent's sum cannot be checked (the code family reports the name instead).
+    unknown_under = [
+        r.subject_parent or ""
+        for r in amounts
+        if r.metric == "gpb_by_function" and not r.subject_code
+    ]
     for code, parent in by_code.items():
-        if len(code) == 7:
+        if len(code) == 7 or any(p.startswith(code) or not p for p in unknown_under):
             continue
         kids = [r for c, r in by_code.items() if len(c) == len(code) + 2 and c.startswith(code)]
         if not kids and len(code) == 3:
@@ -633,6 +640,8 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     """One figure stated in several places must agree; so must its stated change."""
     rows: list[Row] = []
     amounts = [r for r in _records(st) if r.amount_wan is not None and r.metric]
+    # A subject line whose code is unknown cannot be matched with its other statements.
+    amounts = [r for r in amounts if r.subject_code or not r.subject_level]
     for (report_id, metric, code), g in _group(
         amounts, "report_id", "metric", "subject_code"
     ).items():

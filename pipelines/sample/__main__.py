@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 [--formats txt docx]"""
+"""CLI: python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 [--formats txt docx pdf]"""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--formats",
         nargs="+",
         default=["txt", "docx"],
-        choices=["txt", "docx"],
+        choices=["txt", "docx", "pdf"],
         help="formats to alternate",
     )
     parser.add_argument(
