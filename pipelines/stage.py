@@ -23,7 +23,7 @@ from pipelines.errors import IngestError
 from pipelines.extract import extract_document
 from pipelines.identify import identify
 from pipelines.normalize import SourceInfo, build_tables, report_id_for
-from pipelines.readers import read_document
+from pipelines.readers import read_report
 from pipelines.schema import arrow_schema, staging_name
 
 
@@ -47,7 +47,7 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
     rid = report_id_for(file.source_path, file.sha256)
     stage = "read"
     try:
-        doc = read_document(file.path, file.source_path)
+        doc = read_report(file.path, file.source_path, file.attachments)
         stage = "extract"
         identity = identify(doc)
         catalogue = Catalogue.load()

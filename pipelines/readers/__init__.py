@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from pipelines.document import Document
+from pipelines.document import Block, Document
 from pipelines.errors import IngestError
 from pipelines.readers.detect import detect_format
 from pipelines.readers.docx_reader import read_docx
@@ -55,3 +56,30 @@ def read_document(path: Path, source_path: str) -> Document:
         "binary_file",
         "文件不是文本，也不是可识别的文档格式（.txt/.docx/.pdf/.xlsx/.xls）。请检查文件是否损坏，或扩展名是否正确。",
     )
+
+
+def read_report(
+    path: Path, source_path: str, attachments: tuple[tuple[Path, str], ...] = ()
+) -> Document:
+    """A report and its table attachments as one document: the attachments' blocks follow the
+    report's, under a part heading for the published tables, with their own file in each location."""
+    doc = read_document(path, source_path)
+    for attachment, rel in attachments:
+        extra = read_document(attachment, rel)
+        name = Path(rel).name
+        doc.blocks.append(
+            Block(len(doc.blocks), "paragraph", f"第九部分 部门决算公开表（{name}）", name)
+        )
+        offset = 1 + max(
+            (b.table_index for b in doc.blocks if b.table_index is not None), default=-1
+        )
+        for b in extra.blocks:
+            doc.blocks.append(
+                replace(
+                    b,
+                    index=len(doc.blocks),
+                    location=f"{name} {b.location}",
+                    table_index=None if b.table_index is None else b.table_index + offset,
+                )
+            )
+    return doc

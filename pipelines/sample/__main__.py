@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
         "--formats",
         nargs="+",
         default=["txt", "docx"],
-        choices=["txt", "docx", "pdf"],
+        choices=["txt", "docx", "pdf", "docx+xlsx"],
         help="formats to alternate",
     )
     parser.add_argument(

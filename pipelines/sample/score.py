@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipelines.catalogue import Catalogue, Resolver
+from pipelines.discover import discover
 from pipelines.extract import extract_statements
 from pipelines.identify import identify
-from pipelines.readers import read_document
+from pipelines.readers import read_report
 
 
 @dataclass
@@ -38,7 +39,9 @@ def score_extraction(root: Path) -> Score:
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         stem = truth_path.name.removesuffix(".truth.json")
         doc_path = next(p for p in truth_path.parent.glob(f"{stem}.*") if p.suffix != ".json")
-        doc = read_document(doc_path, doc_path.relative_to(root).as_posix())
+        rel = doc_path.relative_to(root).as_posix()
+        found = [f for f in discover(root) if f.source_path == rel]
+        doc = read_report(doc_path, rel, found[0].attachments if found else ())
         ident = identify(doc)
         if (ident.department, ident.fiscal_year) != (truth["department"], truth["fiscal_year"]):
             score.identity_errors.append(f"{doc_path.name}: {ident.department} {ident.fiscal_year}")

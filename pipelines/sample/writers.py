@@ -15,7 +15,10 @@ from pipelines.sample.render import Block, ReportWriter, Style
 
 FIXED_TIME = datetime(2025, 3, 31, 9, 0, 0)
 ZIP_TIME = (2025, 3, 31, 9, 0, 0)
-SUPPORTED_FORMATS = ("txt", "docx", "pdf")
+# "docx+xlsx": the report as .docx without its tables, and the tables as an attachment
+# "<department>_附表.xlsx" beside it, as many departments publish them.
+SUPPORTED_FORMATS = ("txt", "docx", "pdf", "docx+xlsx")
+ATTACHMENT_SUFFIX = "_附表"
 
 
 def blocks_to_text(blocks: list[Block], style: Style, rng: random.Random) -> str:
@@ -87,6 +90,37 @@ def blocks_to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     buf = io.BytesIO()
     doc.save(buf)
     return normalize_zip(buf.getvalue())
+
+
+def tables_to_xlsx(tables: list[Block]) -> bytes:
+    """The report's tables as a workbook: a sheet per table with its title, unit, rows and note."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.remove(book.active)
+    for i, b in enumerate(tables, start=1):
+        sheet = book.create_sheet(f"表{i}")
+        sheet.append([b.text])
+        sheet.append(["单位：万元"])
+        for row in b.rows:
+            sheet.append([_sheet_value(v) for v in row])
+        if b.note:
+            sheet.append([b.note])
+    book.properties.created = book.properties.modified = FIXED_TIME
+    buf = io.BytesIO()
+    book.save(buf)
+    return normalize_zip(buf.getvalue())
+
+
+def _sheet_value(value: str):
+    """Amounts as numbers, codes and labels as text."""
+    text = value.replace(",", "")
+    if "." in text:
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    return value
 
 
 def normalize_zip(data: bytes) -> bytes:
@@ -167,6 +201,14 @@ def generate_county(
                 path = year_dir / f"{dept.name}.pdf"
                 title = f"{dept.name}{year}年度部门决算"
                 path.write_bytes(blocks_to_pdf(writer.blocks, title, dept.name))
+            elif fmt == "docx+xlsx":
+                path = year_dir / f"{dept.name}.docx"
+                title = f"{dept.name}{year}年度部门决算"
+                body = [b for b in writer.blocks if b.kind != "table"]
+                path.write_bytes(blocks_to_docx(body, title, dept.name))
+                tables = [b for b in writer.blocks if b.kind == "table"]
+                attachment = year_dir / f"{dept.name}{ATTACHMENT_SUFFIX}.xlsx"
+                attachment.write_bytes(tables_to_xlsx(tables))
             else:
                 path = year_dir / f"{dept.name}.docx"
                 title = f"{dept.name}{year}年度部门决算"
