@@ -47,6 +47,15 @@ _DEPT = (
     Column("region", "地区"),
     Column("department", "部门"),
 )
+_CHANGE = (
+    Column("prior_year_wan", "上年（万元）", "amount"),
+    Column("change_wan", "增减（万元）", "amount"),
+    Column("change_pct", "增减（%）", "pct"),
+)
+_PER_STAFF = (
+    Column("staff_active", "在职人数", "count"),
+    Column("per_staff_wan", "人均（万元/人）", "pct"),
+)
 
 EXPORTS: tuple[ExportTable, ...] = (
     ExportTable(
@@ -61,11 +70,9 @@ EXPORTS: tuple[ExportTable, ...] = (
             Column("share_pct", "占本部门支出比重（%）", "pct"),
             Column("county_rank", "全县部门排名", "int"),
             Column("departments_with_subject", "有该科目支出的部门数", "int"),
-            Column("prior_year_wan", "上年（万元）", "amount"),
-            Column("change_wan", "增减（万元）", "amount"),
-            Column("change_pct", "增减（%）", "pct"),
-            Column("is_derived", "由下级科目汇总", "bool"),
-        ),
+        )
+        + _CHANGE
+        + (Column("is_derived", "由下级科目汇总", "bool"),),
         "department, subject_code",
     ),
     ExportTable(
@@ -83,26 +90,15 @@ EXPORTS: tuple[ExportTable, ...] = (
             Column("reception_persons", "接待人次", "count"),
             Column("budget_wan", "预算数（万元）", "amount"),
             Column("completion_pct", "预算完成率（%）", "pct"),
-            Column("prior_year_wan", "上年（万元）", "amount"),
-            Column("change_wan", "增减（万元）", "amount"),
-            Column("change_pct", "增减（%）", "pct"),
-            Column("staff_active", "在职人数", "count"),
-            Column("per_staff_wan", "人均（万元/人）", "pct"),
-        ),
+        )
+        + _CHANGE
+        + _PER_STAFF,
         "department",
     ),
     ExportTable(
         "mart.admin_operating_by_department",
         "机关运行经费",
-        _DEPT
-        + (
-            Column("amount_wan", "机关运行经费（万元）", "amount"),
-            Column("prior_year_wan", "上年（万元）", "amount"),
-            Column("change_wan", "增减（万元）", "amount"),
-            Column("change_pct", "增减（%）", "pct"),
-            Column("staff_active", "在职人数", "count"),
-            Column("per_staff_wan", "人均（万元/人）", "pct"),
-        ),
+        _DEPT + (Column("amount_wan", "机关运行经费（万元）", "amount"),) + _CHANGE + _PER_STAFF,
         "department",
     ),
     ExportTable(

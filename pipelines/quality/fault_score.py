@@ -120,15 +120,20 @@ def format_table(s: FaultScore) -> str:
     return "\n".join(lines)
 
 
-def main() -> None:
+def corpus_arguments(description: str) -> argparse.ArgumentParser:
+    """The command line shared by the scoring commands: which synthetic county to score."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--departments", type=int, default=12)
     parser.add_argument("--years", type=int, nargs="+", default=[2023, 2024])
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
-    args = parser.parse_args()
+    return parser
+
+
+def main() -> None:
+    args = corpus_arguments(__doc__).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         s = score(Path(tmp), args.departments, tuple(args.years), args.seed)
     print(format_table(s))

@@ -10,7 +10,6 @@ with each document's ground truth), and check recall and false errors per check 
 
 from __future__ import annotations
 
-import argparse
 import json
 import tempfile
 from collections import Counter
@@ -20,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.extract.vocabulary import FAMILY
-from pipelines.quality.fault_score import FaultScore, format_table, score
+from pipelines.quality.fault_score import FaultScore, corpus_arguments, format_table, score
 
 # Families of the truth's metric names (the table columns 基本支出/项目支出 count with their lines).
 _EXTRA_FAMILY = {"gpb_project": "function", "gpb_basic": "function"}
@@ -120,14 +119,7 @@ def format_extraction(e: ExtractionScore) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--departments", type=int, default=12)
-    parser.add_argument("--years", type=int, nargs="+", default=[2023, 2024])
-    parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--json", type=Path, help="write the figures to this JSON file")
-    args = parser.parse_args()
+    args = corpus_arguments(__doc__).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         extraction, checks = run(Path(tmp), args.departments, tuple(args.years), args.seed)
     print("Extraction (clean reports, against ground truth)")
