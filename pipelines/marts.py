@@ -69,6 +69,25 @@ LEFT JOIN (SELECT report_id, round(sum(amount_wan), 2) AS sum_wan FROM gpb_subje
        ON s.report_id = r.report_id
 """
 
+# The same department's report of the year before (by name and region).
+_PRIOR_YEAR = (
+    "LEFT JOIN cur p ON p.department = c.department AND p.region IS NOT DISTINCT FROM c.region "
+    "AND p.fiscal_year = c.fiscal_year - 1"
+)
+
+
+def _change(column: str) -> str:
+    """Last year's figure and the change on it, for a mart built over ``cur c`` joined to ``p``."""
+    return (
+        f"p.{column} AS prior_year_wan, round(c.{column} - p.{column}, 2) AS change_wan, "
+        f"round(100 * (c.{column} - p.{column}) / nullif(p.{column}, 0), 2) AS change_pct"
+    )
+
+
+def _per_staff(column: str) -> str:
+    return f"round(c.{column} / nullif(c.staff_active, 0), 4) AS per_staff_wan"
+
+
 MARTS: dict[str, str] = {
     # 类 and 款 of 一般公共预算财政拨款支出 per department and year (the first published mart).
     "mart.gpb_by_function": """
@@ -81,7 +100,7 @@ MARTS: dict[str, str] = {
         ORDER BY r.fiscal_year, r.department, s.subject_code
     """,
     # Every subject line × department × year: share, rank among departments, change on last year.
-    "mart.expenditure_by_subject": """
+    "mart.expenditure_by_subject": f"""
         WITH cur AS (
             SELECT r.fiscal_year, r.region, r.department, s.*, t.total_wan
             FROM gpb_subjects s JOIN core.report r USING (report_id) JOIN department_total t USING (report_id)
@@ -90,18 +109,15 @@ MARTS: dict[str, str] = {
                c.amount_wan, round(100 * c.amount_wan / nullif(c.total_wan, 0), 2) AS share_pct,
                rank() OVER (PARTITION BY c.fiscal_year, c.subject_code ORDER BY c.amount_wan DESC) AS county_rank,
                count(*) OVER (PARTITION BY c.fiscal_year, c.subject_code) AS departments_with_subject,
-               p.amount_wan AS prior_year_wan,
-               round(c.amount_wan - p.amount_wan, 2) AS change_wan,
-               round(100 * (c.amount_wan - p.amount_wan) / nullif(p.amount_wan, 0), 2) AS change_pct,
+               {_change("amount_wan")},
                c.is_derived, c.report_id
         FROM cur c
-        LEFT JOIN cur p ON p.department = c.department AND p.region IS NOT DISTINCT FROM c.region
-             AND p.fiscal_year = c.fiscal_year - 1 AND p.subject_code = c.subject_code
+        {_PRIOR_YEAR} AND p.subject_code = c.subject_code
         LEFT JOIN subject_name_by_year n ON n.code = c.subject_code AND n.year = c.fiscal_year
         ORDER BY c.fiscal_year, c.department, c.subject_code
     """,
     # 三公经费 by department: parts, budget completion, change on last year, per staff member.
-    "mart.three_public_by_department": """
+    "mart.three_public_by_department": f"""
         WITH cur AS (
             SELECT r.fiscal_year, r.region, r.department, r.report_id,
                    max(f.amount_wan) FILTER (WHERE f.metric = 'three_public_total') AS total_wan,
@@ -121,16 +137,14 @@ MARTS: dict[str, str] = {
                c.vehicle_purchase_wan, c.vehicle_operation_wan, c.reception_wan, c.reception_batches,
                c.reception_persons, c.budget_wan,
                round(100 * c.total_wan / nullif(c.budget_wan, 0), 2) AS completion_pct,
-               p.total_wan AS prior_year_wan, round(c.total_wan - p.total_wan, 2) AS change_wan,
-               round(100 * (c.total_wan - p.total_wan) / nullif(p.total_wan, 0), 2) AS change_pct,
-               c.staff_active, round(c.total_wan / nullif(c.staff_active, 0), 4) AS per_staff_wan, c.report_id
+               {_change("total_wan")},
+               c.staff_active, {_per_staff("total_wan")}, c.report_id
         FROM cur c
-        LEFT JOIN cur p ON p.department = c.department AND p.region IS NOT DISTINCT FROM c.region
-             AND p.fiscal_year = c.fiscal_year - 1
+        {_PRIOR_YEAR}
         ORDER BY c.fiscal_year, c.department
     """,
     # 机关运行经费 by department, per staff member, change on last year.
-    "mart.admin_operating_by_department": """
+    "mart.admin_operating_by_department": f"""
         WITH cur AS (
             SELECT r.fiscal_year, r.region, r.department, r.report_id,
                    max(f.amount_wan) FILTER (WHERE f.metric = 'admin_operating_expenses') AS amount_wan,
@@ -138,13 +152,10 @@ MARTS: dict[str, str] = {
             FROM core.report r LEFT JOIN primary_fact f USING (report_id)
             GROUP BY ALL
         )
-        SELECT c.fiscal_year, c.region, c.department, c.amount_wan, p.amount_wan AS prior_year_wan,
-               round(c.amount_wan - p.amount_wan, 2) AS change_wan,
-               round(100 * (c.amount_wan - p.amount_wan) / nullif(p.amount_wan, 0), 2) AS change_pct,
-               c.staff_active, round(c.amount_wan / nullif(c.staff_active, 0), 4) AS per_staff_wan, c.report_id
+        SELECT c.fiscal_year, c.region, c.department, c.amount_wan, {_change("amount_wan")},
+               c.staff_active, {_per_staff("amount_wan")}, c.report_id
         FROM cur c
-        LEFT JOIN cur p ON p.department = c.department AND p.region IS NOT DISTINCT FROM c.region
-             AND p.fiscal_year = c.fiscal_year - 1
+        {_PRIOR_YEAR}
         ORDER BY c.fiscal_year, c.department
     """,
     # 基本支出 / 项目支出 structure, and 人员经费 / 公用经费 within 基本支出.

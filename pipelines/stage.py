@@ -17,7 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipelines.catalogue import Catalogue, Resolver
+from pipelines.catalogue import Catalogue
+from pipelines.catalogue.resolver import resolver_for
 from pipelines.discover import SourceFile
 from pipelines.errors import IngestError
 from pipelines.extract import extract_document
@@ -52,7 +53,7 @@ def stage_one(file: SourceFile, staging_root: Path) -> StageResult:
         identity = identify(doc)
         catalogue = Catalogue.load()
         statements, recognized, projects = extract_document(
-            doc, identity.fiscal_year, Resolver(catalogue)
+            doc, identity.fiscal_year, resolver_for(catalogue)
         )
         stage = "normalize"
         frames = build_tables(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipelines.catalogue.catalogue import Catalogue, level_of
 from pipelines.text import compact
@@ -115,3 +116,9 @@ class Resolver:
     ) -> Resolution:
         official = self.catalogue.name(code, year) if code else None
         return Resolution(code, level, printed, official, warnings)
+
+
+@lru_cache(maxsize=4)
+def resolver_for(catalogue: Catalogue) -> Resolver:
+    """One resolver per catalogue: its name index is built once per process, not per report."""
+    return Resolver(catalogue)

@@ -69,7 +69,7 @@ class Style:
     pct_sign_missing: float  # probability a percent is printed without "%"
     thousands: bool
     zero_plain: bool  # "0万元" instead of "0.00万元"
-    spaced: bool  # "1970.68 万元"
+    spaced: bool  # "123.45 万元" (a space before the unit)
     fullwidth: float  # probability a narrative paragraph gets full-width digits
     yuan_small: bool
     old_names: bool

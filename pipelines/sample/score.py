@@ -35,13 +35,13 @@ class Score:
 def score_extraction(root: Path) -> Score:
     resolver = Resolver(Catalogue.load())
     score = Score()
+    attachments = {f.source_path: f.attachments for f in discover(root)}  # hash every file once
     for truth_path in sorted(root.rglob("*.truth.json")):
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
         stem = truth_path.name.removesuffix(".truth.json")
         doc_path = next(p for p in truth_path.parent.glob(f"{stem}.*") if p.suffix != ".json")
         rel = doc_path.relative_to(root).as_posix()
-        found = [f for f in discover(root) if f.source_path == rel]
-        doc = read_report(doc_path, rel, found[0].attachments if found else ())
+        doc = read_report(doc_path, rel, attachments.get(rel, ()))
         ident = identify(doc)
         if (ident.department, ident.fiscal_year) != (truth["department"], truth["fiscal_year"]):
             score.identity_errors.append(f"{doc_path.name}: {ident.department} {ident.fiscal_year}")
