@@ -3,6 +3,14 @@
 Files land as raw/<fiscal year>/<department>.<ext>; the content usually says the same in its
 title ("XX局2023年度部门决算") or first sentences. When both exist and disagree, the
 content wins and the disagreement is reported.
+
+Only 部门决算 are accepted. A budget (部门预算, 预算执行情况报告) or a government-level final
+account (政府决算, 总决算, 一般公共预算收支决算 of a county) is refused with
+``not_department_final_account``. The decision reads the title area only (the lines before the
+first part heading or table of contents): every 部门决算 speaks of 预算 throughout its body
+(年初预算, 预算数, 一般公共预算财政拨款), so the body says nothing about what the document is.
+A title naming 部门决算 or 单位决算 always wins; a document without a recognizable title is
+accepted.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from pipelines.document import Document
+from pipelines.errors import IngestError
 from pipelines.text import compact
 
 _ORG_SUFFIX = r"(?:人民政府办公室|人民政府|办公室|街道办事处|管理委员会|委员会|联合会|总工会|工作部|局|委|办|中心|院|所|馆|站|队|部|会|处|社|镇|乡|学校|医院|法院|检察院)"
@@ -88,7 +97,93 @@ def from_content(doc: Document) -> tuple[str | None, int | None]:
     return dept, year
 
 
+# ---------------------------------------------------------------- what kind of document it is
+
+# The title area ends at the first part heading, table of contents or numbered heading.
+_HEAD_END = re.compile(
+    r"^(?:第[一二三四五六七八九十\d]+部分|目录|目次|[一二三四五六七八九十]+、|[（(][一二三四五六七八九十\d]+[)）]|\d+[、.．])"
+)
+_HEAD_LINES = 8
+_TITLE_MAX = 60  # a longer line is body text, not a title
+_YEAR = r"(?:20\d{2}|[〇○零一二][〇○零一二三四五六七八九]{3})\s*年度?"
+_DEPARTMENT_FINAL = re.compile(r"(?:部门|单位)(?:[（(]单位[)）])?决算")
+_BUDGET = re.compile(rf"{_YEAR}.{{0,24}}?预算")
+_GOVERNMENT_FINAL = re.compile(
+    r"政府(?:综合财务报告|决算)|总决算|财政决算|本级决算"
+    r"|(?:一般公共预算|政府性基金预算|国有资本经营预算|社会保险基金预算)(?:收支)?决算"
+)
+# "某某县2023年决算": a region, not an organization, before the year. Zones and parks that end in
+# 区 are often departments themselves (管委会), so they do not count as a region.
+_REGION_FINAL = re.compile(
+    rf"^(?P<subject>[^\d，。:：]{{2,20}}?(?:省|自治区|市|自治州|州|盟|县|区|旗))(?:本级)?{_YEAR}(?:全县|全区|全市)?决算"
+)
+_NOT_REGION = re.compile(
+    r"(?:开发区|园区|新区|景区|社区|小区|工业区|示范区|保护区|林区|库区|矿区|片区|校区|院区)$"
+)
+
+
+def title_area(doc: Document) -> list[str]:
+    """The document's first short paragraphs, up to its first heading or table."""
+    lines: list[str] = []
+    for block in doc.blocks[:40]:
+        text = compact(block.text)
+        if block.kind != "paragraph" or _HEAD_END.match(text) or len(text) > _TITLE_MAX:
+            break
+        lines.append(text)
+        if len(lines) == _HEAD_LINES:
+            break
+    return lines
+
+
+def document_kind(doc: Document) -> tuple[str, str] | None:
+    """None for a 部门决算 (or a document without a recognizable title); otherwise what the
+    title says the document is, ("budget" | "government_final", title)."""
+    lines = title_area(doc)
+    joined = "".join(lines)  # a title may be wrapped over several lines
+    if not joined or _DEPARTMENT_FINAL.search(joined):
+        return None
+    title = " ".join(lines)[:80]
+    if "决算" not in joined and any(_BUDGET.search(t) for t in [*lines, joined]):
+        return "budget", title
+    for text in [*lines, joined]:
+        region = _REGION_FINAL.match(text)
+        if _GOVERNMENT_FINAL.search(text) or (
+            region and not _NOT_REGION.search(region.group("subject"))
+        ):
+            return "government_final", title
+    return None
+
+
+def reject_other_documents(doc: Document) -> None:
+    """Raise ``not_department_final_account`` for a budget or a government-level final account."""
+    kind = document_kind(doc)
+    if kind is None:
+        return
+    what, title = kind
+    if what == "budget":
+        appears = (
+            "部门预算（预算公开文件）"
+            if re.search(r"部门预算|单位预算", title.replace(" ", ""))
+            else "预算执行情况报告或预算草案"
+            if re.search(r"预算执行|预算草案", title.replace(" ", ""))
+            else "预算文件"
+        )
+    else:
+        appears = (
+            "政府层面的财政决算（本级或全县总决算、一般公共预算收支决算等），不是某个部门的决算"
+        )
+    raise IngestError(
+        "identify",
+        "not_department_final_account",
+        f"文件标题为“{title}”，看起来是{appears}，不是部门决算。本系统只接收部门决算"
+        "（各部门、单位的年度决算公开报告），该文件未入库。如放错了文件，请从 raw/ 移除，"
+        "或换成该部门的决算报告后重新运行。",
+    )
+
+
 def identify(doc: Document) -> Identity:
+    """Department, fiscal year and region of a 部门决算; IngestError for any other document."""
+    reject_other_documents(doc)
     path_dept, path_year = from_path(doc.source_path)
     text_dept, text_year = from_content(doc)
     warnings: list[tuple[str, str]] = []

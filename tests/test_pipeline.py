@@ -129,7 +129,7 @@ def test_bad_files_are_recorded_and_the_rest_loads(loc: Locations):
     summary = run_pipeline(loc, workers=1)
     assert summary.rows["core.report"] == 8
     errors = {path: code for path, code, _ in summary.ingest_errors}
-    assert errors == {"2024/空白报告.txt": "empty_file", "2024/损坏的报告.docx": "unknown_zip"}
+    assert errors == {"2024/空白报告.txt": "empty_file", "2024/损坏的报告.docx": "corrupt_docx"}
     # Fixing a file clears its error on the next run.
     (loc.raw_dir / "2024" / "空白报告.txt").unlink()
     assert {p for p, *_ in run_pipeline(loc, workers=1).ingest_errors} == {"2024/损坏的报告.docx"}

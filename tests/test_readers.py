@@ -79,21 +79,28 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "code"),
+    ("content", "name", "code"),
     [
-        (b"", "empty_file"),
-        (b"   \n\n", "empty_file"),
-        (b"PK\x03\x04" + b"\x00" * 50, "unknown_zip"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "encrypted_office"),
-        (b"%PDF-1.7\n...", "corrupt_pdf"),
-        (b"\x00\x01\x02\x03binary" * 20, "binary_file"),
+        (b"", "bad.docx", "empty_file"),
+        (b"   \n\n", "bad.docx", "empty_file"),
+        # A broken zip, or bytes of no known format: named after what the extension promised.
+        (b"PK\x03\x04" + b"\x00" * 50, "bad.docx", "corrupt_docx"),
+        (b"PK\x03\x04" + b"\x00" * 50, "bad.xlsm", "corrupt_xlsx"),
+        (b"PK\x03\x04" + b"\x00" * 50, "bad.txt", "unknown_zip"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "bad.docx", "encrypted_office"),
+        (b"%PDF-1.7\n...", "bad.docx", "corrupt_pdf"),
+        (b"\x00\x01\x02\x03binary" * 20, "bad.docx", "corrupt_docx"),
+        (b"\x00\x01\x02\x03binary" * 20, "bad.pdf", "corrupt_pdf"),
+        (b"\x00\x01\x02\x03binary" * 20, "bad.txt", "binary_file"),
     ],
 )
-def test_unreadable_files_raise_specific_errors(tmp_path: Path, content: bytes, code: str) -> None:
-    path = tmp_path / "bad.docx"
+def test_unreadable_files_raise_specific_errors(
+    tmp_path: Path, content: bytes, name: str, code: str
+) -> None:
+    path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(IngestError) as info:
-        read_document(path, "bad.docx")
+        read_document(path, name)
     assert info.value.code == code
     assert info.value.message  # a Chinese sentence saying what to do
 
@@ -103,4 +110,11 @@ def test_truncated_docx_is_reported(tmp_path: Path) -> None:
     path.write_bytes(_docx_bytes()[:2000])
     with pytest.raises(IngestError) as info:
         read_document(path, "cut.docx")
-    assert info.value.code in {"corrupt_docx", "unknown_zip"}
+    assert info.value.code == "corrupt_docx"
+
+
+def test_a_path_that_cannot_be_read_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(IngestError) as info:
+        read_document(tmp_path, "2024/folder.docx")  # a folder where a file was expected
+    assert info.value.code == "file_unreadable"
+    assert "无法打开读取" in info.value.message

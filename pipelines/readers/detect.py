@@ -7,7 +7,11 @@ import zipfile
 
 
 def detect_format(data: bytes) -> str:
-    """Return one of: docx, xlsx, zip, pdf, ole, text, binary."""
+    """Return one of: docx, xlsx, zip, broken_zip, pdf, ole, text, binary.
+
+    ``broken_zip``: starts like a zip but its directory cannot be read (a truncated or damaged
+    .docx/.xlsx); ``zip``: a readable zip that is neither a Word document nor a workbook.
+    """
     head = data[:8]
     if head.startswith(b"%PDF"):
         return "pdf"
@@ -16,8 +20,8 @@ def detect_format(data: bytes) -> str:
     if head.startswith(b"PK\x03\x04"):
         try:
             names = set(zipfile.ZipFile(io.BytesIO(data)).namelist())
-        except zipfile.BadZipFile:
-            return "zip"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "broken_zip"
         if "word/document.xml" in names:
             return "docx"
         if "xl/workbook.xml" in names:

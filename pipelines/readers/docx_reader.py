@@ -1,4 +1,9 @@
-"""Word .docx reports: paragraphs and real Word tables, in document order."""
+"""Word .docx reports: paragraphs and real Word tables, in document order.
+
+Macro-enabled documents (.docm, or a .docx carrying word/vbaProject.bin) and Word templates
+(.dotx/.dotm) are read as data only: their main part is declared a plain document so that
+python-docx opens it, and the VBA project stays an unread blob; no macro is ever run or parsed.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,15 @@ from pipelines.text import strip_debris
 # A .docx is a zip; refuse archives that inflate beyond this (zip bombs).
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 
+_CONTENT_TYPES = "[Content_Types].xml"
+_PLAIN_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+# Main-part content types python-docx refuses although the part is an ordinary document body.
+_OTHER_MAINS = (
+    b"application/vnd.ms-word.document.macroEnabled.main+xml",
+    b"application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+    b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+)
+
 
 def read_docx(data: bytes, source_path: str) -> Document:
     try:
@@ -29,8 +43,10 @@ def read_docx(data: bytes, source_path: str) -> Document:
         raise IngestError(
             "read",
             "docx_too_large",
-            f"Word 文件解压后超过 {MAX_UNCOMPRESSED_BYTES // 2**20} MB，疑似异常文件，未读取。",
+            f"Word 文件解压后超过 {MAX_UNCOMPRESSED_BYTES // 2**20} MB，疑似异常文件（压缩炸弹）或嵌入了过多图片，未读取。"
+            "请在 Word/WPS 中打开确认后压缩图片、另存为 .docx，再放入 raw/。",
         )
+    data = _as_plain_document(archive, data)
     try:
         word = open_docx(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for broken packages
@@ -61,6 +77,31 @@ def read_docx(data: bytes, source_path: str) -> Document:
             table_no += 1
             _append_table(doc, Table(element, word), table_no)
     return doc
+
+
+def _as_plain_document(archive: zipfile.ZipFile, data: bytes) -> bytes:
+    """The package with a macro-enabled or template main part declared a plain document (the
+    same bytes when it already is one). Every other part, the VBA project included, is copied
+    as it is; nothing in it is interpreted."""
+    try:
+        types = archive.read(_CONTENT_TYPES)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return data  # python-docx reports the broken package
+    if not any(other in types for other in _OTHER_MAINS):
+        return data
+    for other in _OTHER_MAINS:
+        types = types.replace(other, _PLAIN_MAIN)
+    out = io.BytesIO()
+    try:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            for info in archive.infolist():
+                body = types if info.filename == _CONTENT_TYPES else archive.read(info)
+                target.writestr(info, body)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise IngestError(
+            "read", "corrupt_docx", f"Word 文件已损坏，无法打开（{exc}）。请重新导出。"
+        ) from exc
+    return out.getvalue()
 
 
 def _append_table(doc: Document, table: Table, table_no: int) -> None:

@@ -55,6 +55,16 @@ class _Grid:
 
 
 def read_pdf(data: bytes, source_path: str) -> Document:
+    # PDFium rebuilds a damaged file from what it finds, so a PDF cut short in transfer would
+    # open with its first pages only. A complete file ends with %%EOF (within its last 1024
+    # bytes, as readers allow); without it the report is refused rather than read in part.
+    if b"%%EOF" not in data.rstrip(b" \t\r\n\x00\x0c")[-1024:]:
+        raise IngestError(
+            "read",
+            "corrupt_pdf",
+            "PDF 文件不完整（文件末尾缺少结束标记 %%EOF），可能在导出或传输时被截断，未读取。"
+            "请重新导出或向报送部门索取完整的 PDF，再放入 raw/。",
+        )
     try:
         pdf = pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
