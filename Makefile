@@ -29,9 +29,9 @@ cjk-font:
 			fonts-wqy-microhei >/dev/null) || echo "warning: fonts-wqy-microhei not installed" >&2; \
 	fi
 
-$(DAGSTER_HOME)/dagster.yaml:
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	printf 'telemetry:\n  enabled: false\n' > $@
+	cp dagster.yaml $@
 
 run: setup
 	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)"

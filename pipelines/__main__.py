@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines import definitions
     from pipelines.run import Locations, format_summary, summarize
+    from pipelines.warehouse import WarehouseBusy, run_lock
 
     loc = Locations(raw, warehouse)
     instance = (
@@ -47,23 +48,12 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
-    keys = definitions.sync_partitions(instance, raw)
-    job = definitions.defs.resolve_job_def("county_job")
-    if keys:
-        run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": args.force}}}}
-        result = job.execute_in_process(
-            instance=instance, tags=definitions.all_reports_tags(keys), run_config=run_config
-        )
-    else:
-        # Nothing to partition over (empty raw/): load removals and publish only.
-        result = job.execute_in_process(
-            instance=instance,
-            run_config=_QUIET,
-            asset_selection=[
-                dg.AssetKey("mart_gpb_by_function"),
-                dg.AssetKey("county_exports"),
-            ],
-        )
+    try:
+        with run_lock(warehouse):
+            result, keys = _execute(definitions, instance, raw, args.force)
+    except WarehouseBusy as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 3
     if not result.success:
         print("运行失败，详情见上方日志或 Dagster UI（make ui）。", file=sys.stderr)
         return 1
@@ -80,6 +70,30 @@ def main(argv: list[str] | None = None) -> int:
     summary.removed = int(staged.get("removed", 0))
     print(format_summary(summary, loc))
     return 0
+
+
+def _execute(definitions, instance, raw: Path, force: bool):
+    """Run the main job in this process over every report partition; returns (result, keys)."""
+    import dagster as dg
+
+    keys = definitions.sync_partitions(instance, raw)
+    job = definitions.defs.resolve_job_def("county_job")
+    if keys:
+        run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
+        result = job.execute_in_process(
+            instance=instance, tags=definitions.all_reports_tags(keys), run_config=run_config
+        )
+    else:
+        # Nothing to partition over (empty raw/): load removals and publish only.
+        result = job.execute_in_process(
+            instance=instance,
+            run_config=_QUIET,
+            asset_selection=[
+                dg.AssetKey("mart_gpb_by_function"),
+                dg.AssetKey("county_exports"),
+            ],
+        )
+    return result, keys
 
 
 if __name__ == "__main__":

@@ -1,8 +1,12 @@
 """Dagster definitions: the flow a data engineer sees in the UI.
 
-raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ─┬─► quality_check_results (quality)
-                                                                     │       └─► review_reports (publish)
-                                                                     └─► mart_gpb_by_function ─► county_exports (publish)
+raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) ──► quality_check_results (quality)
+                                                  ┌──────────────────────────────┴──────────┐
+                                       mart_gpb_by_function (publish)        review_reports (publish)
+                                                  └──────────► county_exports (publish) ◄────┘
+
+Each step does what changed since the last run (meta.pending, see pipelines.pending): an
+unchanged raw/ costs a discovery and a few queries, not a re-check or re-export.
 
 warehouse_reports carries a blocking integrity check (wrong data must not reach the marts);
 quality_check_results carries one non-blocking check per family (the findings are the product).
@@ -91,7 +95,13 @@ def staged_reports(
     every_key = set(context.instance.get_dynamic_partitions(report_partitions.name))
     # A run for chosen reports re-reads them even if unchanged; a full run reads what changed.
     chosen = keys != every_key
-    outcome = ingest(loc, only=keys, force=chosen or config.force, workers=folders.workers or None)
+    outcome = ingest(
+        loc,
+        only=keys,
+        force=chosen or config.force,
+        workers=folders.workers or None,
+        run_id=context.run.run_id,
+    )
     failed = [r for r in outcome.staged if not r.ok]
     preview = [
         (
@@ -139,7 +149,7 @@ def warehouse_reports(
     context: dg.AssetExecutionContext, folders: CountyFolders, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     loc = folders.locations(warehouse)
-    summary = load(loc)
+    summary = load(loc, context.run.run_id)
     with warehouse.get_connection() as con:
         reports = con.execute(
             "SELECT department, fiscal_year, source_format, statement_count FROM core.report "
@@ -165,7 +175,8 @@ def warehouse_reports(
 
 
 @dg.asset(
-    deps=[warehouse_reports],
+    # the scorecard mart reads the check results, so the marts follow the checks
+    deps=[warehouse_reports, "quality_check_results"],
     group_name="publish",
     kinds={"duckdb"},
     description=(
@@ -267,6 +278,7 @@ def quality_check_results(
     yield dg.MaterializeResult(
         metadata={
             "dagster/row_count": outcome.rows,
+            "reports_checked": outcome.reports_checked,
             "failed_by_family": dg.MetadataValue.json(outcome.failed_by_family),
             "seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in outcome.seconds.items()}),
             "data_docs": dg.MetadataValue.path(outcome.data_docs or ""),
@@ -307,6 +319,8 @@ def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.Mate
 county_job = dg.define_asset_job(
     "county_job",
     selection=dg.AssetSelection.all(),
+    # dagster.yaml queues runs with this tag one at a time: the warehouse takes one writer
+    tags={"county/warehouse": "main"},
     description="The main job: raw/ to warehouse, marts and exports, all reports in one run.",
 )
 

@@ -21,7 +21,7 @@ class SourceFile:
     attachments: tuple[tuple[Path, str], ...] = ()
 
 
-_SHEETS = {".xlsx", ".xls"}
+_SHEETS = {".xlsx", ".xlsm", ".xls"}
 # "某某局_附表.xlsx", "某某局-公开表.xls", "某某局 决算公开表.xlsx" beside "某某局.docx".
 _ATTACHMENT = re.compile(
     r"^[\s_\-—·（(]*(?:部门)?(?:决算)?(?:公开)?(?:附表|公开表|决算表|附件)\d*[)）]?$"
@@ -61,17 +61,21 @@ def discover(raw_dir: Path) -> list[SourceFile]:
         if path in taken:
             continue
         extras = attached.get(path, [])
-        digest = _sha256(path)
-        if extras:
-            digest = hashlib.sha256(
-                "".join([digest] + [_sha256(a) for a in extras]).encode()
-            ).hexdigest()
+        try:
+            digest = _sha256(path)
+            if extras:
+                digest = hashlib.sha256(
+                    "".join([digest] + [_sha256(a) for a in extras]).encode()
+                ).hexdigest()
+            size = path.stat().st_size + sum(a.stat().st_size for a in extras)
+        except FileNotFoundError:
+            continue  # removed while we listed the folder: as if it had never been there
         files.append(
             SourceFile(
                 path,
                 path.relative_to(raw_dir).as_posix(),
                 digest,
-                path.stat().st_size + sum(a.stat().st_size for a in extras),
+                size,
                 tuple((a, a.relative_to(raw_dir).as_posix()) for a in extras),
             )
         )

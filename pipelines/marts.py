@@ -7,6 +7,8 @@ tables, then the annexes (the cross_section checks report any disagreement betwe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import duckdb
 
 # The figure a report states for a metric: main text first, then tables, then annexes.
@@ -205,9 +207,14 @@ MARTS: dict[str, str] = {
 
 
 def build_marts(
-    con: duckdb.DuckDBPyConnection, catalogue_names: list[tuple[str, int, str]]
+    con: duckdb.DuckDBPyConnection,
+    catalogue_names: list[tuple[str, int, str]],
+    before_commit: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> dict[str, int]:
-    """Rebuild every mart in one transaction; ``catalogue_names`` = (code, year, official name)."""
+    """Rebuild every mart in one transaction; ``catalogue_names`` = (code, year, official name).
+
+    ``before_commit`` runs inside the transaction (bookkeeping that must commit with the marts).
+    """
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("CREATE SCHEMA IF NOT EXISTS mart")
@@ -221,6 +228,8 @@ def build_marts(
         con.execute(DEPARTMENT_TOTALS_SQL)
         for name, sql in MARTS.items():
             con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
+        if before_commit is not None:
+            before_commit(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

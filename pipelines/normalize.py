@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-import pandas as pd
-
 from pipelines.catalogue import Catalogue
 from pipelines.document import Document
 from pipelines.extract.statement import Statement
@@ -44,9 +42,10 @@ def build_tables(
     catalogue: Catalogue,
     recognized_tables: list[dict] | None = None,
     projects: list[dict] | None = None,
-) -> dict[str, pd.DataFrame]:
+) -> dict[str, list[dict]]:
+    """Rows per warehouse table for one report (plain dicts: staging writes them with Arrow)."""
     rid = report_id_for(source.source_path, source.sha256)
-    frames: dict[str, pd.DataFrame] = {}
+    frames: dict[str, list[dict]] = {}
     frames["core.report"] = _frame(
         "core.report",
         [
@@ -172,6 +171,7 @@ def _ingest_findings(
     return findings
 
 
-def _frame(table: str, rows: list[dict]) -> pd.DataFrame:
+def _frame(table: str, rows: list[dict]) -> list[dict]:
+    """Rows reduced to the table's columns (absent ones None)."""
     columns = [name for name, _ in TABLES[table]]
-    return pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    return [{c: r.get(c) for c in columns} for r in rows]

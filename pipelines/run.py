@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -16,10 +19,21 @@ from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
 from pipelines.exports import export_all, publish_charts_and_index
 from pipelines.marts import build_marts
+from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
 from pipelines.review import review_file_stem, write_review_reports
 from pipelines.stage import StageResult, stage_reports
-from pipelines.warehouse import LoadSummary, connect, ensure_schema, load_staged, plan
+from pipelines.warehouse import (
+    LoadSummary,
+    connect,
+    ensure_schema,
+    load_staged,
+    log_steps,
+    plan,
+    run_lock,
+)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -43,9 +57,9 @@ class Locations:
     def reports_dir(self) -> Path:
         return self.warehouse.parent / "reports"
 
-    @property
-    def manifest(self) -> Path:
-        return self.staging_dir / "run_manifest.json"
+    def manifest(self, run_id: str = "local") -> Path:
+        """What one run's ingest staged, for that run's load: runs never read each other's."""
+        return self.staging_dir / f"run-{run_id}.json"
 
 
 @dataclass
@@ -58,7 +72,11 @@ class IngestOutcome:
 
 
 def ingest(
-    loc: Locations, only: set[str] | None = None, force: bool = False, workers: int | None = None
+    loc: Locations,
+    only: set[str] | None = None,
+    force: bool = False,
+    workers: int | None = None,
+    run_id: str = "local",
 ) -> IngestOutcome:
     """Read and extract new or changed files (or ``only`` these source paths) into staging.
 
@@ -70,6 +88,7 @@ def ingest(
     with connect(loc.warehouse) as con:
         ensure_schema(con)
         p = plan(con, files, full=force)
+    discovered = time.perf_counter()
     to_stage = p.to_stage
     if only is not None:
         chosen = {f.source_path: f for f in files if f.source_path in only}
@@ -77,15 +96,29 @@ def ingest(
             list(chosen.values()) if force else [f for f in to_stage if f.source_path in only]
         )
     results = stage_reports(to_stage, loc.staging_dir, workers)
+    ended = time.perf_counter()
     outcome = IngestOutcome(
-        len(files), results, len(files) - len(to_stage), p.removed, time.perf_counter() - started
+        len(files), results, len(files) - len(to_stage), p.removed, ended - started
     )
-    loc.manifest.parent.mkdir(parents=True, exist_ok=True)
-    loc.manifest.write_text(
+    # Reading and extraction run interleaved in the workers: split the wall time between them
+    # in proportion to the CPU time each took.
+    read_cpu = sum(r.read_seconds for r in results)
+    extract_cpu = sum(r.extract_seconds for r in results)
+    share = read_cpu / (read_cpu + extract_cpu) if results and read_cpu + extract_cpu else 0.0
+    steps = [
+        ("discover", discovered - started, len(files)),
+        ("read", (ended - discovered) * share, len(results)),
+        ("extract", (ended - discovered) * (1 - share), len(results)),
+    ]
+    manifest = loc.manifest(run_id)
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    partial = manifest.with_name(f".{manifest.name}.tmp")
+    partial.write_text(
         json.dumps(
             {
                 "files_seen": outcome.files_seen,
                 "removed": p.removed,
+                "steps": steps,
                 "results": [asdict(r) for r in results],
             },
             ensure_ascii=False,
@@ -93,42 +126,72 @@ def ingest(
         ),
         encoding="utf-8",
     )
+    partial.replace(manifest)  # complete or absent, never half-written
     return outcome
 
 
-def load(loc: Locations) -> LoadSummary:
-    """Load what the last ingest staged, in one transaction."""
-    if not loc.manifest.exists():
+def load(loc: Locations, run_id: str = "local") -> LoadSummary:
+    """Load what this run's ingest staged, in one transaction."""
+    manifest = loc.manifest(run_id)
+    if not manifest.exists():
         with connect(loc.warehouse) as con:
             ensure_schema(con)
             return LoadSummary(rows=_counts(con))
-    data = json.loads(loc.manifest.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    data = json.loads(manifest.read_text(encoding="utf-8"))
     results = [StageResult(**r) for r in data["results"]]
     with connect(loc.warehouse) as con:
         ensure_schema(con)
         summary = load_staged(con, results, data["removed"], data["files_seen"])
-    loc.manifest.unlink()
+        steps = [tuple(s) for s in data.get("steps", [])]
+        log_steps(con, [*steps, ("load", time.perf_counter() - started, len(results))])
+    manifest.unlink()
     return summary
 
 
-def check(loc: Locations, data_docs: bool = True) -> CheckOutcome:
-    """Run every check suite over the warehouse; outcomes go to quality.check_result."""
-    with connect(loc.warehouse) as con:
-        ensure_schema(con)
-        return run_checks(con, loc.data_docs_dir if data_docs else None)
+def check(loc: Locations, data_docs: bool = True, full: bool = False) -> CheckOutcome:
+    """Check the reports that changed (``full``: every report); outcomes go to
+    quality.check_result."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> tuple[CheckOutcome, int]:
+        outcome = run_checks(con, loc.data_docs_dir if data_docs else None, full=full)
+        return outcome, outcome.reports_checked
+
+    return _logged(loc, "checks", work)
 
 
-def publish_reviews(loc: Locations) -> list[str]:
-    """Write one 审核意见 (HTML and .xlsx) per department and year under warehouse/reports/."""
-    with connect(loc.warehouse, read_only=True) as con:
-        return [str(p) for p in write_review_reports(con, loc.reports_dir, str(loc.warehouse))]
+def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
+    """Write the 审核意见 (HTML and .xlsx) of every department and year whose checks changed, or
+    whose review is missing, under warehouse/reports/<year>/; returns the HTML paths written."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
+        only: set[Key] | None = None
+        if not full:
+            reports = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+            missing = {
+                (y, d)
+                for y, d in reports
+                if not (loc.reports_dir / str(y) / f"{review_file_stem(d)}.html").exists()
+            }
+            only = pending(con, "review") | missing
+            if not only:
+                return [], 0
+        written = write_review_reports(con, loc.reports_dir, str(loc.warehouse), only=only)
+        clear(con, "review")
+        return [str(p) for p in written], len(written)
+
+    return _logged(loc, "reviews", work)
 
 
-def publish_marts(loc: Locations) -> dict[str, int]:
-    """Rebuild the marts from the core tables; returns rows per mart."""
-    catalogue = Catalogue.load()
-    with connect(loc.warehouse) as con:
-        ensure_schema(con)
+def publish_marts(loc: Locations, full: bool = False) -> dict[str, int]:
+    """Rebuild the marts from the core tables when any report's checks changed (or ``full``);
+    returns rows per mart."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], int]:
+        keys = pending(con, "marts")
+        if not keys and not full and _marts_built(con):
+            return {n: c for n, c in _counts(con).items() if n.startswith("mart.")}, 0
+        catalogue = Catalogue.load()
         years = [
             r[0]
             for r in con.execute(
@@ -136,27 +199,77 @@ def publish_marts(loc: Locations) -> dict[str, int]:
             ).fetchall()
         ]
         names = [(code, y, catalogue.name(code, y)) for y in years for code in catalogue.codes()]
-        return build_marts(con, names)
+        # exports of a changed year, and of the next year (its prior-year columns), are redone
+        exports = with_next_year(keys) if keys and _marts_built(con) else {(y, "") for y in years}
+
+        def hand_over(c: duckdb.DuckDBPyConnection) -> None:
+            clear(c, "marts")
+            mark(c, "export", exports)
+
+        return build_marts(con, names, hand_over), len(years)
+
+    return _logged(loc, "marts", work)
 
 
-def publish_exports(loc: Locations) -> list[str]:
-    """Per fiscal year under warehouse/exports/<year>/: the workbook (a sheet per mart), CSV and
-    Parquet per mart, charts and an index.html linking them and the review reports."""
-    with connect(loc.warehouse, read_only=True) as con:
-        exported = export_all(con, loc.export_dir)
+def _marts_built(con: duckdb.DuckDBPyConnection) -> bool:
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'mart' "
+            "AND table_name = 'gpb_by_function'"
+        ).fetchone()[0]
+    )
+
+
+def publish_exports(loc: Locations, full: bool = False) -> list[str]:
+    """Per fiscal year whose marts changed (or whose exports are missing) under
+    warehouse/exports/<year>/: the workbook (a sheet per mart), CSV and Parquet per mart,
+    charts and an index.html linking them and the review reports."""
+
+    def work(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
+        all_years = {
+            y
+            for (y,) in con.execute(
+                "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL"
+            ).fetchall()
+        }
+        years: set[int] | None = None
+        if not full:
+            missing = {
+                y for y in all_years if not (loc.export_dir / str(y) / "index.html").exists()
+            }
+            years = {y for y, _ in pending(con, "export")} | missing
+            if not years:
+                return [], 0
+        exported = export_all(con, loc.export_dir, years=years)
         reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
-    written: list[str] = []
-    for year, files in exported.items():
-        written.append(str(files["workbook"]))
-        review_links = [
-            (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
-            for y, dept in sorted(reviews)
-            if y == year and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
-        ]
-        index = publish_charts_and_index(loc.export_dir / str(year), year, files, review_links)
-        if index is not None:
-            written.append(str(index))
-    return written
+        written: list[str] = []
+        for year, files in exported.items():
+            written.append(str(files["workbook"]))
+            review_links = [
+                (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
+                for y, dept in sorted(reviews)
+                if y == year
+                and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
+            ]
+            index = publish_charts_and_index(loc.export_dir / str(year), year, files, review_links)
+            if index is not None:
+                written.append(str(index))
+        clear(con, "export")
+        return written, len(exported)
+
+    return _logged(loc, "exports", work)
+
+
+def _logged(
+    loc: Locations, step: str, work: Callable[[duckdb.DuckDBPyConnection], tuple[T, int]]
+) -> T:
+    """Run one step on a warehouse connection and log its wall time in meta.step_log."""
+    started = time.perf_counter()
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        result, items = work(con)
+        log_steps(con, [(step, time.perf_counter() - started, items)])
+    return result
 
 
 @dataclass
@@ -172,14 +285,17 @@ class RunSummary:
 
 
 def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False) -> RunSummary:
-    """The whole main job without Dagster (tests, benchmarks)."""
-    outcome = ingest(loc, force=force, workers=workers)
-    load(loc)
-    check(loc)
-    publish_marts(loc)
-    publish_reviews(loc)
-    exports = publish_exports(loc)
-    return summarize(loc, outcome, exports)
+    """The whole main job without Dagster (tests, benchmarks). ``force`` redoes every step for
+    every report; otherwise each step does what changed since the last run."""
+    run_id = uuid.uuid4().hex
+    with run_lock(loc.warehouse):
+        outcome = ingest(loc, force=force, workers=workers, run_id=run_id)
+        load(loc, run_id)
+        check(loc, full=force)
+        publish_marts(loc, full=force)
+        publish_reviews(loc, full=force)
+        exports = publish_exports(loc, full=force)
+        return summarize(loc, outcome, exports)
 
 
 def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str]) -> RunSummary:

@@ -2,23 +2,85 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.discover import SourceFile
+from pipelines.pending import PENDING_DDL, mark, with_next_year
 from pipelines.schema import INGEST_ERROR_COLUMNS, REPORT_TABLES, TABLES, staging_name
 from pipelines.stage import StageResult
 
 SCHEMAS = ("core", "quality", "mart", "meta")
 
 
-def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+# How long a step waits for another process to release the warehouse before giving up.
+LOCK_WAIT_SECONDS = float(os.environ.get("COUNTY_LOCK_WAIT_SECONDS", "600"))
+
+
+class WarehouseBusy(RuntimeError):
+    """Another process holds the warehouse (or the run lock) for longer than we wait."""
+
+
+def connect(
+    path: Path, read_only: bool = False, wait: float | None = None
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; while another process writes it, wait (DuckDB takes one writer)."""
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"数据仓库 {path} 正被另一个进程占用，等待后仍未释放（{exc}）。"
+                    "请等另一次运行结束后再运行；如确认没有其他运行，请检查是否有程序"
+                    "（如 DuckDB 命令行、Excel 插件）打开了该文件。"
+                ) from exc
+            time.sleep(0.5)
+
+
+@contextmanager
+def run_lock(warehouse: Path, wait: float | None = None) -> Iterator[None]:
+    """Hold the warehouse for one whole run (all steps), so two runs started at once do not
+    interleave: the second waits for the first, or fails with a clear message."""
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = warehouse.parent / f".{warehouse.name}.run-lock"
+    deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
+    with open(lock_path, "a+") as handle:
+        told = False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"另一次运行正在使用数据仓库 {warehouse}，等待后仍未结束。"
+                        "请稍后再运行，或在 Dagster UI 中查看正在进行的运行。"
+                    ) from None
+                if not told:
+                    print(f"另一次运行正在使用数据仓库 {warehouse}，等待其结束……", file=sys.stderr)
+                    told = True
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -37,6 +99,20 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.load_log (loaded_at TIMESTAMP, files_seen INTEGER, "
         "reports_loaded INTEGER, reports_removed INTEGER, ingest_errors INTEGER)"
+    )
+    con.execute(PENDING_DDL)
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS meta.step_log "
+        "(logged_at TIMESTAMP, step VARCHAR, seconds DOUBLE, items INTEGER)"
+    )
+
+
+def log_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, float, int]]) -> None:
+    """Append (step, wall seconds, items) to meta.step_log: where each run's time went."""
+    now = datetime.now()
+    con.executemany(
+        "INSERT INTO meta.step_log VALUES (?, ?, ?, ?)",
+        [(now, step, round(seconds, 4), items) for step, seconds, items in steps],
     )
 
 
@@ -83,9 +159,18 @@ def load_staged(
     con.execute("BEGIN TRANSACTION")
     try:
         if touched:
-            con.execute("CREATE OR REPLACE TEMP TABLE touched_path (source_path VARCHAR)")
-            con.executemany("INSERT INTO touched_path VALUES (?)", [(p,) for p in touched])
+            paths = pa.table({"source_path": pa.array(touched, pa.string())})
+            con.register("touched_paths", paths)
+            con.execute("CREATE OR REPLACE TEMP TABLE touched_path AS FROM touched_paths")
+            con.unregister("touched_paths")
             old_ids = "SELECT report_id FROM core.report WHERE source_path IN (SELECT source_path FROM touched_path)"
+            # the departments and years whose figures change: the checks start from these
+            touched_keys = con.execute(
+                "SELECT fiscal_year, department FROM core.report "
+                "WHERE source_path IN (SELECT source_path FROM touched_path)"
+            ).fetchall()
+            touched_keys += [(r.fiscal_year, r.department) for r in ok]
+            mark(con, "check", with_next_year(k for k in touched_keys if k[0] is not None))
             for table in REPORT_TABLES:
                 if table != "core.report":
                     con.execute(f"DELETE FROM {table} WHERE report_id IN ({old_ids})")
@@ -95,8 +180,9 @@ def load_staged(
             con.execute(
                 "DELETE FROM core.ingest_error WHERE source_path IN (SELECT source_path FROM touched_path)"
             )
+        chunk_dirs = sorted({r.staging_dir for r in ok})
         for table in REPORT_TABLES:
-            paths = [str(Path(r.staging_dir) / staging_name(table)) for r in ok]
+            paths = [str(Path(d) / staging_name(table)) for d in chunk_dirs]
             if paths:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [paths])
         if failed:
@@ -115,8 +201,8 @@ def load_staged(
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    for r in ok:
-        shutil.rmtree(r.staging_dir, ignore_errors=True)
+    for d in {r.staging_dir for r in ok}:
+        shutil.rmtree(d, ignore_errors=True)
     summary.rows = table_counts(con)
     return summary
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 
 @dataclass
@@ -42,7 +42,8 @@ class Statement:
     )
 
     def as_row(self) -> dict:
-        return asdict(self)
+        # every field is a scalar: a shallow copy is what asdict() would give, ten times faster
+        return {name: getattr(self, name) for name in STATEMENT_COLUMNS}
 
 
 STATEMENT_COLUMNS = [f.name for f in fields(Statement)]

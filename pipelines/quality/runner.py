@@ -1,4 +1,4 @@
-"""Run the check suites over the whole warehouse and store every outcome.
+"""Run the check suites over the reports that changed and store every outcome.
 
 Great Expectations is imported lazily, once per process, and validates one DataFrame per
 family covering all reports: a county of 100 reports costs one import and seven validations.
@@ -16,8 +16,10 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from pipelines.catalogue import Catalogue
+from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
 from pipelines.schema import TABLES
 
@@ -36,8 +38,9 @@ class CheckOutcome:
         default_factory=dict
     )  # family -> severity -> n
     checked_by_family: dict[str, int] = field(default_factory=dict)
-    data_docs: str | None = None
+    data_docs: str | None = None  # None when no report needed checking this run
     seconds: dict[str, float] = field(default_factory=dict)
+    reports_checked: int = 0  # by this run; the counts above cover the whole warehouse
 
 
 def load_suite_files(suites_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
@@ -133,35 +136,105 @@ def check_results(frames: dict[str, pd.DataFrame], failed: dict[str, set[str]]) 
     return result[columns]
 
 
-def run_checks(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> CheckOutcome:
-    """Build, validate and store every check for every report in the warehouse."""
+def run_checks(
+    con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, full: bool = False
+) -> CheckOutcome:
+    """Build, validate and store the checks of every report that changed since the last run.
+
+    Changed means: marked by a load (its department and year, and the next year whose
+    prior-year checks read it), or never checked. ``full`` checks every report. Nothing to
+    check costs two queries and no Great Expectations import.
+    """
     timings = {}
     started = time.perf_counter()
-    statements = con.execute("SELECT * FROM core.statement").df()
-    functions = con.execute("SELECT * FROM core.expenditure_by_function").df()
-    reports = con.execute("SELECT * FROM core.report").df()
-    frames = build_all(statements, functions, reports, Catalogue.load())
+    keys = pending(con, "check")
+    target = _reports_to_check(con, keys, full)
+    orphans = con.execute(
+        f"SELECT count(*) FROM quality.check_result WHERE {_RECOMPUTED} "
+        "AND report_id NOT IN (SELECT report_id FROM core.report)"
+    ).fetchall()[0][0]
+    if not target and not orphans and not keys:
+        return _outcome(con, 0, timings, None)
+    con.register("check_target", pa.table({"report_id": pa.array(sorted(target), pa.string())}))
+    # the reports checked, and last year's report of each (the prior-year checks read it)
+    context = """
+        SELECT report_id FROM check_target
+        UNION SELECT p.report_id FROM core.report p JOIN core.report r
+            ON p.department = r.department AND p.fiscal_year = r.fiscal_year - 1
+        WHERE r.report_id IN (SELECT report_id FROM check_target)"""
+    statements = con.execute(f"SELECT * FROM core.statement WHERE report_id IN ({context})").df()
+    functions = con.execute(
+        f"SELECT * FROM core.expenditure_by_function WHERE report_id IN ({context})"
+    ).df()
+    reports = con.execute(f"SELECT * FROM core.report WHERE report_id IN ({context})").df()
+    frames = {
+        family: frame[frame["report_id"].isin(target)].reset_index(drop=True)
+        for family, frame in build_all(statements, functions, reports, Catalogue.load()).items()
+    }
     timings["build"] = time.perf_counter() - started
     started = time.perf_counter()
-    failed = validate(frames, load_suite_files(), docs_dir)
+    failed = validate(frames, load_suite_files(), docs_dir) if target else {}
     timings["validate"] = time.perf_counter() - started
     results = check_results(frames, failed)
+    checked_keys = keys | set(
+        con.execute(
+            "SELECT fiscal_year, department FROM core.report "
+            "WHERE report_id IN (SELECT report_id FROM check_target) AND fiscal_year IS NOT NULL"
+        ).fetchall()
+    )
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM quality.check_result WHERE {_RECOMPUTED}")
+        con.execute(
+            f"DELETE FROM quality.check_result WHERE {_RECOMPUTED} AND ("
+            "report_id IN (SELECT report_id FROM check_target) "
+            "OR report_id NOT IN (SELECT report_id FROM core.report))"
+        )
         if not results.empty:
             con.register("new_check_result", results)
             con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result")
             con.unregister("new_check_result")
+        clear(con, "check")
+        mark(con, "marts", checked_keys)
+        mark(con, "review", checked_keys)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    outcome = CheckOutcome(rows=len(results), seconds=timings)
-    for family, frame in frames.items():
-        outcome.checked_by_family[family] = len(frame)
-        bad = results[(results["family"] == family) & ~results["passed"]]
-        outcome.failed_by_family[family] = bad["severity"].value_counts().to_dict()
+    finally:
+        con.unregister("check_target")
+    return _outcome(con, len(target), timings, docs_dir if target else None)
+
+
+def _reports_to_check(con: duckdb.DuckDBPyConnection, keys: set[Key], full: bool) -> set[str]:
+    if full:
+        return {r for (r,) in con.execute("SELECT report_id FROM core.report").fetchall()}
+    never_checked = con.execute(
+        f"SELECT report_id FROM core.report r WHERE NOT EXISTS (SELECT 1 FROM quality.check_result q "
+        f"WHERE q.report_id = r.report_id AND q.{_RECOMPUTED})"
+    ).fetchall()
+    marked = con.execute(
+        "SELECT report_id, fiscal_year, department FROM core.report WHERE fiscal_year IS NOT NULL"
+    ).fetchall()
+    return {r for (r,) in never_checked} | {r for r, y, d in marked if (y, d) in keys}
+
+
+def _outcome(
+    con: duckdb.DuckDBPyConnection, checked: int, timings: dict[str, float], docs_dir: Path | None
+) -> CheckOutcome:
+    """Counts over the whole warehouse (not only this run's reports): the asset checks show these."""
+    outcome = CheckOutcome(rows=0, seconds=timings, reports_checked=checked)
+    rows = con.execute(
+        f"SELECT family, severity, passed, count(*) FROM quality.check_result WHERE {_RECOMPUTED} "
+        "GROUP BY ALL"
+    ).fetchall()
+    for family in FAMILIES:
+        outcome.checked_by_family[family] = 0
+        outcome.failed_by_family[family] = {}
+    for family, severity, passed, n in rows:
+        outcome.rows += n
+        outcome.checked_by_family[family] += n
+        if not passed:
+            outcome.failed_by_family[family][severity] = n
     if docs_dir is not None:
         outcome.data_docs = str(docs_dir / "index.html")
     return outcome

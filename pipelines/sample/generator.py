@@ -548,10 +548,22 @@ COMMON_REASONS_DOWN = (
 )
 
 
+_TOWN_PREFIX = "新上下大小长中北西安永兴和平"
+
+
 def _town_name(k: int) -> str:
+    """Two-character town names for the first 120 k (some repeat; callers skip those), then
+    the same names behind a prefix, so a province-sized county never runs out of names."""
+    period = len(_TOWN_FIRST) * len(_TOWN_SECOND)
+    round_, k = divmod(k, period)
     first = _TOWN_FIRST[k % len(_TOWN_FIRST)]
     second = _TOWN_SECOND[(k * 7 + k // len(_TOWN_FIRST)) % len(_TOWN_SECOND)]
-    return first + second
+    if round_ == 0:
+        return first + second
+    prefix = _TOWN_PREFIX[(round_ - 1) % len(_TOWN_PREFIX)] * (
+        1 + (round_ - 1) // len(_TOWN_PREFIX)
+    )
+    return prefix + first + second
 
 
 # ----------------------------------------------------------------------------------------------

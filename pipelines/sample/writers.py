@@ -60,15 +60,24 @@ def blocks_to_docx(blocks: list[Block], title: str, author: str) -> bytes:
     from docx.table import _Cell
 
     doc = Document()
+    # python-docx resolves a style name by scanning every style on each call; resolve once
+    style_ids = {
+        name: doc.styles[name].style_id
+        for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Heading 4")
+    }
+
+    def styled(text: str, style: str) -> None:
+        doc.add_paragraph(text)._p.style = style_ids[style]
+
     for b in blocks:
         if b.kind == "title":
-            doc.add_paragraph(b.text, style="Title")
+            styled(b.text, "Title")
         elif b.kind == "heading":
-            doc.add_heading(b.text, level=min(max(b.level, 1), 3))
+            styled(b.text, f"Heading {min(max(b.level, 1), 3)}")
         elif b.kind == "para":
             doc.add_paragraph(b.text)
         elif b.kind == "table":
-            doc.add_paragraph(b.text, style="Heading 4")
+            styled(b.text, "Heading 4")
             doc.add_paragraph("单位：万元")
             ncols = max(len(r) for r in b.rows)
             table = doc.add_table(rows=len(b.rows), cols=ncols)
@@ -143,6 +152,7 @@ def generate_county(
     seed: int = 20241,
     formats: Sequence[str] = ("txt", "docx"),
     catalogue_path: Path | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> list[Path]:
     """Write ``out_dir/<year>/<department>.<ext>`` and ``<department>.truth.json`` for every report.
 
@@ -150,6 +160,8 @@ def generate_county(
     first is UTF-8 with BOM and every third is GB18030 (CRLF line ends), the rest UTF-8.
     "pdf" (A4, text layer, ruled tables; see ``pdf_writer``) needs reportlab and a CJK font:
     ``fonts-wqy-microhei`` or ``$COUNTY_CJK_FONT``, else ``CJKFontMissing`` is raised.
+    ``shard=(k, n)`` writes only the departments whose index is k modulo n (the same files a
+    whole run writes), so n processes can write one county together.
     Returns the written document paths.
     """
     out_dir = Path(out_dir)
@@ -175,6 +187,9 @@ def generate_county(
         year_dir.mkdir(parents=True, exist_ok=True)
         for dept in depts:
             fmt = formats[(dept.index + yi) % len(formats)]
+            if shard is not None and dept.index % shard[1] != shard[0]:
+                txt_count += fmt == "txt"  # the encodings rotate over the whole county
+                continue
             style = Style.draw(random.Random(f"{seed}:style:{dept.index}"))
             rng = random.Random(f"{seed}:render:{dept.index}:{year}")
             writer = ReportWriter(dept, year, catalogue, style, rng)
