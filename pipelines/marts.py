@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import duckdb
 
+from pipelines.failpoints import failpoint
+
 # The figure a report states for a metric: main text first, then tables, then annexes.
 PRIMARY_FACT_SQL = """
 CREATE OR REPLACE TEMP TABLE primary_fact AS
@@ -230,6 +232,7 @@ def build_marts(
             con.execute(f"CREATE OR REPLACE TABLE {name} AS {sql}")
         if before_commit is not None:
             before_commit(con)
+        failpoint("marts.built")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

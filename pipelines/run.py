@@ -6,6 +6,7 @@ discover -> plan -> stage (parallel, Parquet) -> load (one transaction) -> marts
 from __future__ import annotations
 
 import json
+import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,7 @@ import duckdb
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
 from pipelines.exports import export_all, publish_charts_and_index
+from pipelines.failpoints import failpoint
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
@@ -84,6 +86,7 @@ def ingest(
     the load step can run in another process.
     """
     started = time.perf_counter()
+    _sweep_staging(loc.staging_dir)
     files = discover(loc.raw_dir)
     with connect(loc.warehouse) as con:
         ensure_schema(con)
@@ -128,6 +131,24 @@ def ingest(
     )
     partial.replace(manifest)  # complete or absent, never half-written
     return outcome
+
+
+def _sweep_staging(staging_dir: Path, older_than_hours: float = 24.0) -> None:
+    """Remove what killed runs left in staging (chunks, manifests) once it is a day old; a
+    newer leftover may belong to a run still in progress."""
+    if not staging_dir.is_dir():
+        return
+    cutoff = time.time() - older_than_hours * 3600
+    for entry in staging_dir.iterdir():
+        try:
+            if entry.stat().st_mtime >= cutoff:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
 
 
 def load(loc: Locations, run_id: str = "local") -> LoadSummary:
@@ -177,6 +198,7 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
             if not only:
                 return [], 0
         written = write_review_reports(con, loc.reports_dir, str(loc.warehouse), only=only)
+        failpoint("reviews.written")
         clear(con, "review")
         return [str(p) for p in written], len(written)
 
@@ -254,6 +276,7 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
             index = publish_charts_and_index(loc.export_dir / str(year), year, files, review_links)
             if index is not None:
                 written.append(str(index))
+            failpoint("exports.year_written")
         clear(con, "export")
         return written, len(exported)
 

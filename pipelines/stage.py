@@ -25,6 +25,7 @@ from pipelines.catalogue.resolver import resolver_for
 from pipelines.discover import SourceFile
 from pipelines.errors import IngestError
 from pipelines.extract import extract_document
+from pipelines.failpoints import failpoint
 from pipelines.identify import identify
 from pipelines.normalize import SourceInfo, build_tables, report_id_for
 from pipelines.readers import read_report
@@ -148,6 +149,7 @@ def stage_chunk(files: list[SourceFile], staging_root: Path) -> list[StageResult
     )
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+    failpoint("stage.chunk_written")
     share = (time.perf_counter() - started) / len(ok)
     for r in ok:
         r.staging_dir = str(out)

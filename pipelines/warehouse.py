@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from pipelines.discover import SourceFile
+from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
 from pipelines.schema import INGEST_ERROR_COLUMNS, REPORT_TABLES, TABLES, staging_name
 from pipelines.stage import StageResult
@@ -125,12 +126,24 @@ class Plan:
 
 def plan(con: duckdb.DuckDBPyConnection, files: list[SourceFile], full: bool = False) -> Plan:
     """Which files are new or changed since the last load (by content hash)."""
-    known = dict(con.execute("SELECT source_path, source_sha256 FROM core.report").fetchall())
+    loaded = dict(con.execute("SELECT source_path, source_sha256 FROM core.report").fetchall())
+    known = dict(loaded)
     known.update(
         dict(con.execute("SELECT source_path, source_sha256 FROM core.ingest_error").fetchall())
     )
-    present = {f.source_path for f in files}
-    to_stage = [f for f in files if full or known.get(f.source_path) != f.sha256]
+    present = {f.source_path: f.sha256 for f in files}
+    # A duplicate set aside for another file comes back when that file is removed or changed.
+    retry = {
+        path
+        for path, kept in con.execute(
+            "SELECT source_path, detail FROM core.ingest_error WHERE error_code = ?",
+            [DUPLICATE_CODE],
+        ).fetchall()
+        if present.get(kept) is None or present.get(kept) != loaded.get(kept)
+    }
+    to_stage = [
+        f for f in files if full or known.get(f.source_path) != f.sha256 or f.source_path in retry
+    ]
     unchanged = [f for f in files if f not in to_stage]
     removed = sorted(p for p in known if p not in present)
     return Plan(to_stage, unchanged, removed)
@@ -141,6 +154,7 @@ class LoadSummary:
     reports_loaded: int = 0
     reports_removed: int = 0
     ingest_errors: int = 0
+    duplicates: int = 0
     rows: dict[str, int] = field(default_factory=dict)
 
 
@@ -177,6 +191,7 @@ def load_staged(
             con.execute(
                 "DELETE FROM core.report WHERE source_path IN (SELECT source_path FROM touched_path)"
             )
+            failpoint("load.rows_deleted")
             con.execute(
                 "DELETE FROM core.ingest_error WHERE source_path IN (SELECT source_path FROM touched_path)"
             )
@@ -185,6 +200,8 @@ def load_staged(
             paths = [str(Path(d) / staging_name(table)) for d in chunk_dirs]
             if paths:
                 con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet(?)", [paths])
+        summary.duplicates = _set_aside_duplicates(con)
+        failpoint("load.rows_inserted")
         if failed:
             con.executemany(
                 "INSERT INTO core.ingest_error VALUES (?, ?, ?, ?, ?, ?)",
@@ -205,6 +222,48 @@ def load_staged(
         shutil.rmtree(d, ignore_errors=True)
     summary.rows = table_counts(con)
     return summary
+
+
+DUPLICATE_CODE = "duplicate_report"
+
+
+def _set_aside_duplicates(con: duckdb.DuckDBPyConnection) -> int:
+    """Keep one report per department and year (the first by path); the others' rows leave
+    the core tables and become ``duplicate_report`` ingest errors naming the kept file.
+
+    Which file wins does not depend on the order files arrived, so a rerun gives the same
+    rows; two versions would otherwise be added up in every county total.
+    """
+    duplicates = con.execute(
+        """
+        SELECT report_id, source_path, source_sha256, kept_path, kept_sha256
+        FROM (
+            SELECT report_id, source_path, source_sha256,
+                   first_value(source_path) OVER w AS kept_path,
+                   first_value(source_sha256) OVER w AS kept_sha256,
+                   row_number() OVER w AS rank
+            FROM core.report WHERE fiscal_year IS NOT NULL
+            WINDOW w AS (PARTITION BY department, fiscal_year ORDER BY source_path)
+        ) WHERE rank > 1
+        """
+    ).fetchall()
+    for report_id, path, sha, kept_path, kept_sha in duplicates:
+        for table in REPORT_TABLES:
+            con.execute(f"DELETE FROM {table} WHERE report_id = ?", [report_id])
+        same = "两份文件内容完全相同" if sha == kept_sha else "两份文件内容不同"
+        con.execute(
+            "INSERT INTO core.ingest_error VALUES (?, ?, 'identify', ?, ?, ?)",
+            [
+                path,
+                sha,
+                DUPLICATE_CODE,
+                f"与“{kept_path}”是同一部门同一年度的决算报告（{same}）。为避免重复计算，"
+                f"只采用了“{kept_path}”，本文件未入库。"
+                "请确认哪一份是正式版本，删除或移走另一份后重新运行。",
+                kept_path,
+            ],
+        )
+    return len(duplicates)
 
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

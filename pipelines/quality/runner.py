@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from pipelines.catalogue import Catalogue
+from pipelines.failpoints import failpoint
 from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
 from pipelines.schema import TABLES
@@ -189,6 +190,7 @@ def run_checks(
             "report_id IN (SELECT report_id FROM check_target) "
             "OR report_id NOT IN (SELECT report_id FROM core.report))"
         )
+        failpoint("checks.results_deleted")
         if not results.empty:
             con.register("new_check_result", results)
             con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result")
