@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         with run_lock(warehouse):
-            result, keys = _execute(definitions, instance, raw, args.force)
+            result = _execute(definitions, instance, args.force)
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     staged = {k: v.value for k, v in metadata.get("staged_reports", {}).items()}
     exports = metadata["county_exports"]["files"].value
     summary = summarize(loc, None, exports)
-    summary.files_seen = int(staged.get("files_seen", len(keys)))
+    summary.files_seen = int(staged.get("files_seen", 0))
     summary.staged = int(staged.get("staged", 0))
     summary.unchanged = int(staged.get("unchanged", 0))
     summary.removed = int(staged.get("removed", 0))
@@ -72,28 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _execute(definitions, instance, raw: Path, force: bool):
-    """Run the main job in this process over every report partition; returns (result, keys)."""
-    import dagster as dg
-
-    keys = definitions.sync_partitions(instance, raw)
+def _execute(definitions, instance, force: bool):
+    """Run the main job in this process: one run, whatever the number of reports."""
     job = definitions.defs.resolve_job_def("county_job")
-    if keys:
-        run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
-        result = job.execute_in_process(
-            instance=instance, tags=definitions.all_reports_tags(keys), run_config=run_config
-        )
-    else:
-        # Nothing to partition over (empty raw/): load removals and publish only.
-        result = job.execute_in_process(
-            instance=instance,
-            run_config=_QUIET,
-            asset_selection=[
-                dg.AssetKey("mart_gpb_by_function"),
-                dg.AssetKey("county_exports"),
-            ],
-        )
-    return result, keys
+    run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
+    return job.execute_in_process(instance=instance, run_config=run_config)
 
 
 if __name__ == "__main__":

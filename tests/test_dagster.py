@@ -47,15 +47,14 @@ def test_definitions_load():
     assert repo.has_sensor_def("raw_folder_sensor") and repo.has_schedule_def("nightly_county_run")
 
 
-def test_job_runs_every_report_in_one_run_then_one_alone(county):
+def test_job_runs_every_report_in_one_run_then_chosen_ones(county):
     definitions, raw, warehouse = county
     instance = dg.DagsterInstance.ephemeral()
-    keys = definitions.sync_partitions(instance, raw)
-    assert len(keys) == 6
     job = definitions.defs.resolve_job_def("county_job")
-    result = job.execute_in_process(instance=instance, tags=definitions.all_reports_tags(keys))
+    result = job.execute_in_process(instance=instance)
     assert result.success
     assert len(instance.get_runs()) == 1
+    assert instance.get_runs()[0].tags["county/warehouse"] == "main"  # queued one at a time
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.report").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM mart.gpb_by_function").fetchone()[0] > 0
@@ -63,6 +62,8 @@ def test_job_runs_every_report_in_one_run_then_one_alone(county):
         e.asset_key.to_user_string(): e.step_materialization_data.materialization.metadata
         for e in result.get_asset_materialization_events()
     }
+    # one materialization per asset, whatever the number of reports
+    assert len(result.get_asset_materialization_events()) == 6
     assert materialized["staged_reports"]["staged"].value == 6
     assert materialized["mart_gpb_by_function"]["dagster/row_count"].value > 0
     assert materialized["review_reports"]["reports"].value == 6
@@ -75,42 +76,41 @@ def test_job_runs_every_report_in_one_run_then_one_alone(county):
         checks[f"{f}_findings"].passed for f in ("share", "sum", "yoy", "budget", "cross_section")
     )
 
-    # Re-run one department's report from its partition: only that file is read again.
-    one = keys[0]
-    single = job.execute_in_process(instance=instance, partition_key=one)
+    def staged(run) -> int:
+        return [
+            e.step_materialization_data.materialization.metadata
+            for e in run.get_asset_materialization_events()
+            if e.asset_key.to_user_string() == "staged_reports"
+        ][0]["staged"].value
+
+    # Nothing changed: nothing is read.
+    assert staged(job.execute_in_process(instance=instance)) == 0
+    # Re-read one department's report, chosen in the run config: only that file is read.
+    one = sorted(p.relative_to(raw).as_posix() for p in raw.rglob("*.docx"))[0]
+    config = {"ops": {"staged_reports": {"config": {"only": [one]}}}}
+    single = job.execute_in_process(instance=instance, run_config=config)
     assert single.success
-    staged = [
-        e.step_materialization_data.materialization.metadata
-        for e in single.get_asset_materialization_events()
-        if e.asset_key.to_user_string() == "staged_reports"
-    ][0]
-    assert staged["staged"].value == 1
+    assert staged(single) == 1
 
 
 def test_sensor_requests_a_run_when_raw_changes(county):
     definitions, raw, _ = county
     instance = dg.DagsterInstance.ephemeral()
-    context = dg.build_sensor_context(
-        instance=instance, resources={"folders": definitions.CountyFolders(raw_dir=str(raw))}
-    )
-    result = definitions.raw_folder_sensor(context)
-    assert len(result.run_requests) == 1
-    assert len(result.dynamic_partitions_requests[0].partition_keys) == 6
+
+    def evaluate(cursor: str | None):
+        context = dg.build_sensor_context(
+            instance=instance,
+            cursor=cursor,
+            resources={"folders": definitions.CountyFolders(raw_dir=str(raw))},
+        )
+        result = definitions.raw_folder_sensor(context)
+        return result, context.cursor
+
+    first, cursor = evaluate(None)
+    assert isinstance(first, dg.RunRequest) and first.run_key == cursor
     # Same folder, same cursor: nothing to do.
-    again = definitions.raw_folder_sensor(
-        dg.build_sensor_context(
-            instance=instance,
-            cursor=result.cursor,
-            resources={"folders": definitions.CountyFolders(raw_dir=str(raw))},
-        )
-    )
-    assert not again.run_requests
+    again, _ = evaluate(cursor)
+    assert isinstance(again, dg.SkipReason)
     shutil.rmtree(raw / "2023")
-    changed = definitions.raw_folder_sensor(
-        dg.build_sensor_context(
-            instance=instance,
-            cursor=result.cursor,
-            resources={"folders": definitions.CountyFolders(raw_dir=str(raw))},
-        )
-    )
-    assert changed.cursor != result.cursor
+    changed, new_cursor = evaluate(cursor)
+    assert isinstance(changed, dg.RunRequest) and new_cursor != cursor
