@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 from pathlib import Path
 
@@ -171,3 +172,28 @@ def test_findings_on_the_pdfs_are_explained(warehouse):
             (shgzb, "info", "share.interval", "第18页第4行–第18页第7行"),
         ]
     )
+
+
+def test_tables_inside_form_xobjects_read_as_on_the_page():
+    """Some producers draw each page into a form XObject: its rulings are found there too."""
+    import pypdfium2 as pdfium
+
+    from pipelines.readers.pdf_reader import read_pdf
+
+    data = real_file(PDFS[2]).read_bytes()
+    src = pdfium.PdfDocument(data)
+    wrapped = pdfium.PdfDocument.new()
+    for i in range(len(src)):
+        width, height = src[i].get_size()
+        page = wrapped.new_page(width, height)
+        page.insert_obj(src.page_as_xobject(i, wrapped).as_pageobject())
+        page.gen_content()
+    out = io.BytesIO()
+    wrapped.save(out)
+
+    def blocks(doc):
+        return [(b.kind, b.text, b.location, b.cells) for b in doc.blocks]
+
+    direct = blocks(read_pdf(data, "direct.pdf"))
+    assert any(kind == "table_row" for kind, *_ in direct)
+    assert blocks(read_pdf(out.getvalue(), "wrapped.pdf")) == direct

@@ -10,7 +10,11 @@ it, and the rest of the page is text, line by line, in reading order.
 
 from __future__ import annotations
 
+import ctypes
+import struct
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -21,27 +25,39 @@ from pipelines.errors import IngestError
 MAX_PAGES = 2000
 _TOL = 2.0  # points: rulings closer than this are one line
 _THIN = 1.6  # a path thinner than this is a ruling
+_FORM_DEPTH = 4  # form XObjects nested deeper than this are not searched for rulings
 _LINE_BREAKS = {"\r", "\n"}
 
 
-@dataclass
-class _Char:
-    ch: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
+# A character: (text, x0, y0, x1, y1, centre x, centre y), PDF points from the bottom left.
+# Plain tuples: a page has thousands of characters, and building objects for them was a good
+# part of the reading time.
+_Char = tuple[str, float, float, float, float, float, float]
+_CH, _X0, _Y0, _X1, _Y1, _CX, _CY = range(7)
+_RECTF = struct.Struct("=4f")  # FS_RECTF: left, top, right, bottom
 
 
-@dataclass(eq=False)  # compared by identity: grids are merged and removed while grouping
+def _prototype(function, restype, *argtypes):
+    """The same PDFium function declared with plain pointers (ints to Python).
+
+    pypdfium2 declares typed handles, so ctypes builds a pointer object for every returned
+    handle and type-checks it on the way back in; with thousands of characters and page
+    objects on a page, that conversion took about half the time of these calls.
+    """
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_ptr, _int = ctypes.c_void_p, ctypes.c_int
+_loose_char_box = _prototype(pdfium_c.FPDFText_GetLooseCharBox, _int, _ptr, _int, _ptr)
+_count_objects = _prototype(pdfium_c.FPDFPage_CountObjects, _int, _ptr)
+_get_object = _prototype(pdfium_c.FPDFPage_GetObject, _ptr, _ptr, _int)
+_form_count_objects = _prototype(pdfium_c.FPDFFormObj_CountObjects, _int, _ptr)
+_form_get_object = _prototype(pdfium_c.FPDFFormObj_GetObject, _ptr, _ptr, ctypes.c_ulong)
+_object_type = _prototype(pdfium_c.FPDFPageObj_GetType, _int, _ptr)
+_object_bounds = _prototype(pdfium_c.FPDFPageObj_GetBounds, _int, _ptr, _ptr, _ptr, _ptr, _ptr)
+
+
+@dataclass(eq=False)  # compared by identity
 class _Grid:
     x0: float
     y0: float
@@ -49,9 +65,6 @@ class _Grid:
     y1: float
     horizontals: list[tuple[float, float, float]] = field(default_factory=list)  # (x0, x1, y)
     verticals: list[tuple[float, float, float]] = field(default_factory=list)  # (x, y0, y1)
-
-    def contains(self, c: _Char) -> bool:
-        return self.x0 - 1 <= c.cx <= self.x1 + 1 and self.y0 - 1 <= c.cy <= self.y1 + 1
 
 
 def read_pdf(data: bytes, source_path: str) -> Document:
@@ -115,41 +128,44 @@ class _TableState:
 
 def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableState) -> int:
     textpage = page.get_textpage()
-    count = textpage.count_chars()
-    text = textpage.get_text_range(0, count) if count else ""
-    chars: list[_Char | None] = []
-    for k in range(count):
-        ch = text[k] if k < len(text) else ""
-        if ch in _LINE_BREAKS:
-            chars.append(None)
-            continue
-        # Loose boxes span the font's full line height, so a comma sits on its digits' line.
-        x0, y0, x1, y1 = textpage.get_charbox(k, loose=True)
-        chars.append(_Char(ch, x0, y0, x1, y1))
+    try:
+        chars, text_chars = _page_chars(textpage)
+    finally:
+        textpage.close()
     grids = _find_grids(page)
     _, height = page.get_size()
 
     items: list[tuple[float, str, object]] = []  # (top y, kind, payload)
-    for grid in grids:
-        rows = _grid_rows(grid, [c for c in chars if c is not None and grid.contains(c)])
+    boxes = [(g.x0 - 1, g.x1 + 1, g.y0 - 1, g.y1 + 1) for g in grids]
+    in_grid: set[int] = set()  # positions in chars of the characters under some grid
+    for grid, (gx0, gx1, gy0, gy1) in zip(grids, boxes, strict=True):
+        inside = [
+            k
+            for k, c in enumerate(chars)
+            if c is not None and gx0 <= c[_CX] <= gx1 and gy0 <= c[_CY] <= gy1
+        ]
+        in_grid.update(inside)
+        rows = _grid_rows(grid, [chars[k] for k in inside])
         if rows:
             items.append((grid.y1, "table", (grid, rows)))
     # PDFium marks the end of each visual line with a generated line break.
     line: list[_Char] = []
-    for c in chars + [None]:
+    for k, c in enumerate(chars):
         if c is None:
             if line:
-                items.append((max(ch.y1 for ch in line), "line", line))
+                items.append((max(ch[_Y1] for ch in line), "line", line))
             line = []
-        elif not any(g.contains(c) for g in grids):
+        elif k not in in_grid:
             line.append(c)
+    if line:
+        items.append((max(ch[_Y1] for ch in line), "line", line))
     items.sort(key=lambda item: -item[0])
 
     line_no = 0
     first_item = True
     for top, kind, payload in items:
         if kind == "line":
-            content = "".join(c.ch for c in payload).strip()
+            content = "".join(c[_CH] for c in payload).strip()
             if not content or _is_page_number(content, top, height):
                 continue
             line_no += 1
@@ -190,7 +206,42 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                     )
                 )
         first_item = False
-    return sum(1 for c in chars if c is not None and not c.ch.isspace())
+    return text_chars
+
+
+def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[list[_Char | None], int]:
+    """The page's characters in PDFium's order, None for a generated line break, and how many
+    of them are visible (not whitespace).
+
+    One raw PDFium call per character into one reused rectangle, read with one unpack: the
+    pypdfium2 helper (get_charbox) allocates a rectangle and reads its fields one by one for
+    every character.
+    """
+    count = textpage.count_chars()
+    if count <= 0:
+        return [], 0
+    text = textpage.get_text_range(0, count)
+    # The text can be shorter than the character list; the missing ones read as "".
+    letters = list(text[:count]) + [""] * (count - len(text))
+    rect = pdfium_c.FS_RECTF()
+    rect_at = ctypes.addressof(rect)
+    unpack = _RECTF.unpack_from  # left, top, right, bottom (FS_RECTF's field order)
+    loose_box = _loose_char_box
+    raw = ctypes.cast(textpage.raw, ctypes.c_void_p).value
+    chars: list[_Char | None] = []
+    append = chars.append
+    for k, ch in enumerate(letters):
+        if ch in _LINE_BREAKS:
+            append(None)
+            continue
+        # Loose boxes span the font's full line height, so a comma sits on its digits' line.
+        if not loose_box(raw, k, rect_at):
+            raise pdfium.PdfiumError("Failed to get charbox.")
+        x0, y1, x1, y0 = unpack(rect)
+        append((ch, x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2))
+    # Visible: neither a line break nor other whitespace ("" for a character without text counts).
+    visible = len("".join(text[:count].split())) + len(letters) - len(text[:count])
+    return chars, visible
 
 
 def _is_page_number(content: str, top: float, height: float) -> bool:
@@ -199,55 +250,110 @@ def _is_page_number(content: str, top: float, height: float) -> bool:
 
 
 def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
-    horizontals: list[tuple[float, float, float]] = []
-    verticals: list[tuple[float, float, float]] = []
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=4):
-        x0, y0, x1, y1 = obj.get_bounds()
-        w, h = x1 - x0, y1 - y0
-        if h <= _THIN and w >= 4:
-            horizontals.append((x0, x1, (y0 + y1) / 2))
-        elif w <= _THIN and h >= 4:
-            verticals.append(((x0 + x1) / 2, y0, y1))
-    # Group rulings that touch into grids.
-    grids: list[_Grid] = []
-    for seg in [("h", s) for s in horizontals] + [("v", s) for s in verticals]:
-        kind, s = seg
-        box = (
-            (s[0], s[2] - _TOL, s[1], s[2] + _TOL)
-            if kind == "h"
-            else (s[0] - _TOL, s[1], s[0] + _TOL, s[2])
-        )
-        touching = [g for g in grids if _overlaps(box, (g.x0, g.y0, g.x1, g.y1))]
-        merged = _Grid(*box)
+    horizontals, verticals = _rulings(page)
+    # Group rulings that touch into grids: a ruling joins every grid whose box (as grown so
+    # far) it touches, and those grids become one. Each grid while grouping is
+    # [x0, y0, x1, y1, x1 + _TOL, y1 + _TOL, horizontals, verticals].
+    grids: list[list] = []
+    segments = [(True, s) for s in horizontals] + [(False, s) for s in verticals]
+    for is_h, s in segments:
+        if is_h:
+            x0, y0, x1, y1 = s[0], s[2] - _TOL, s[1], s[2] + _TOL
+        else:
+            x0, y0, x1, y1 = s[0] - _TOL, s[1], s[0] + _TOL, s[2]
+        x1t, y1t = x1 + _TOL, y1 + _TOL
+        touching = [
+            i
+            for i, g in enumerate(grids)
+            if x0 <= g[4] and g[0] <= x1t and y0 <= g[5] and g[1] <= y1t
+        ]
+        if len(touching) == 1:  # the usual case: the ruling extends one grid, which grows
+            i = touching[0]
+            g = grids[i]
+            if i != len(grids) - 1:  # the grown grid goes last, as a merged one would
+                del grids[i]
+                grids.append(g)
+            if g[0] < x0:
+                x0 = g[0]
+            if g[1] < y0:
+                y0 = g[1]
+            if g[2] > x1:
+                x1 = g[2]
+            if g[3] > y1:
+                y1 = g[3]
+            g[:6] = x0, y0, x1, y1, x1 + _TOL, y1 + _TOL
+            (g[6] if is_h else g[7]).append(s)
+            continue
+        hs: list[tuple[float, float, float]] = []
+        vs: list[tuple[float, float, float]] = []
+        for i in touching:  # (min and max as min() and max() would take them)
+            g = grids[i]
+            if g[0] < x0:
+                x0 = g[0]
+            if g[1] < y0:
+                y0 = g[1]
+            if g[2] > x1:
+                x1 = g[2]
+            if g[3] > y1:
+                y1 = g[3]
+            hs += g[6]
+            vs += g[7]
         if touching:
-            ids = {id(g) for g in touching}
-            grids = [g for g in grids if id(g) not in ids]
-        for g in touching:
-            merged = _merge(merged, g)
-        (merged.horizontals if kind == "h" else merged.verticals).append(s)
-        grids.append(merged)
+            merged = set(touching)
+            grids = [g for i, g in enumerate(grids) if i not in merged]
+        (hs if is_h else vs).append(s)
+        grids.append([x0, y0, x1, y1, x1 + _TOL, y1 + _TOL, hs, vs])
     return [
-        g
+        _Grid(g[0], g[1], g[2], g[3], g[6], g[7])
         for g in grids
-        if len(_cluster([h[2] for h in g.horizontals])) >= 2 and len(g.verticals) >= 2
+        if len(_cluster([h[2] for h in g[6]])) >= 2 and len(g[7]) >= 2
     ]
 
 
-def _overlaps(a: tuple, b: tuple) -> bool:
-    return (
-        a[0] <= b[2] + _TOL and b[0] <= a[2] + _TOL and a[1] <= b[3] + _TOL and b[1] <= a[3] + _TOL
-    )
+def _rulings(
+    page: pdfium.PdfPage,
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Thin path objects of the page, as horizontal (x0, x1, y) and vertical (x, y0, y1) rulings.
 
+    Walks the page objects, and those of form XObjects four levels deep, through raw PDFium
+    calls: most objects on a report page are text, and the pypdfium2 helpers build a Python
+    object for each one before looking at its type.
+    """
+    horizontals: list[tuple[float, float, float]] = []
+    verticals: list[tuple[float, float, float]] = []
+    bounds = (ctypes.c_float * 4)()
+    base = ctypes.addressof(bounds)
+    refs = (base, base + 4, base + 8, base + 12)  # left, bottom, right, top
+    get_type, get_bounds = _object_type, _object_bounds
+    path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    unpack = _RECTF.unpack_from
 
-def _merge(a: _Grid, b: _Grid) -> _Grid:
-    return _Grid(
-        min(a.x0, b.x0),
-        min(a.y0, b.y0),
-        max(a.x1, b.x1),
-        max(a.y1, b.y1),
-        a.horizontals + b.horizontals,
-        a.verticals + b.verticals,
-    )
+    def walk(count: int, get_object, parent: int, level: int) -> None:
+        if count < 0:
+            raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+        for i in range(count):
+            obj = get_object(parent, i)
+            if not obj:
+                raise pdfium.PdfiumError("Failed to get pageobject.")
+            kind = get_type(obj)
+            if kind == path_type:
+                if not get_bounds(obj, *refs):
+                    raise pdfium.PdfiumError("Failed to locate pageobject.")
+                x0, y0, x1, y1 = unpack(bounds)
+                w, h = x1 - x0, y1 - y0
+                if h <= _THIN and w >= 4:
+                    horizontals.append((x0, x1, (y0 + y1) / 2))
+                elif w <= _THIN and h >= 4:
+                    verticals.append(((x0 + x1) / 2, y0, y1))
+            elif kind == form_type:
+                if level < _FORM_DEPTH - 1:
+                    walk(_form_count_objects(obj), _form_get_object, obj, level + 1)
+            elif kind == pdfium_c.FPDF_PAGEOBJ_UNKNOWN:
+                raise pdfium.PdfiumError("Failed to determine pageobject type.")
+
+    raw_page = ctypes.cast(page.raw, ctypes.c_void_p).value
+    walk(_count_objects(raw_page), _get_object, raw_page, 0)
+    return horizontals, verticals
 
 
 def _cluster(values: list[float]) -> list[float]:
@@ -271,27 +377,30 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
     """
     xs = _columns(grid)
     ys = sorted(_cluster([h[2] for h in grid.horizontals] + [grid.y0, grid.y1]), reverse=True)
+    bands = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False) if not top - bottom < 3]
+    # The walls of a row are the verticals crossing its middle. Middles go bottom-up here, so
+    # each vertical finds the rows it crosses by bisection instead of testing every row.
+    mids = [(top + bottom) / 2 for top, bottom in reversed(bands)]
+    walls_at: list[list[float]] = [[] for _ in mids]
+    for x, y0, y1 in grid.verticals:
+        for i in range(bisect_left(mids, y0 - _TOL), bisect_right(mids, y1 + _TOL)):
+            walls_at[i].append(x)
+    walls_at.reverse()
     rows: list[list[str]] = []
-    by_height = sorted(chars, key=lambda c: -c.cy)
-    for top, bottom in zip(ys, ys[1:], strict=False):
-        if top - bottom < 3:
-            continue
-        mid = (top + bottom) / 2
-        walls = _cluster(
-            [x for x, y0, y1 in grid.verticals if y0 - _TOL <= mid <= y1 + _TOL]
-            + [grid.x0, grid.x1]
-        )
+    by_height = sorted(chars, key=itemgetter(_CY), reverse=True)
+    n, start = len(by_height), 0
+    for (top, bottom), crossing in zip(bands, walls_at, strict=True):
+        walls = _cluster(crossing + [grid.x0, grid.x1])
         cells = [""] * (len(xs) - 1)
-        # Characters are sorted top-down: take this band's run off the front.
-        while by_height and by_height[0].cy > top:
-            by_height.pop(0)
-        band = []
-        for c in by_height:
-            if c.cy < bottom:
-                break
-            band.append(c)
+        # Characters are sorted top-down: this band's run starts after those above it.
+        while start < n and by_height[start][_CY] > top:
+            start += 1
+        end = start
+        while end < n and not by_height[end][_CY] < bottom:
+            end += 1
+        band = by_height[start:end]
         for left, right in zip(walls, walls[1:], strict=False):
-            inside = [c for c in band if left <= c.cx <= right]
+            inside = [c for c in band if left <= c[_CX] <= right]
             if not inside:
                 continue
             column = next((j for j in range(len(xs) - 1) if xs[j] >= left - _TOL), 0)
@@ -304,11 +413,11 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
 def _cell_text(chars: list[_Char]) -> str:
     """Characters of one cell in reading order: lines top to bottom, left to right."""
     lines: list[list[_Char]] = []
-    for c in sorted(chars, key=lambda c: -c.cy):
-        if lines and abs(lines[-1][0].cy - c.cy) <= max(2.0, 0.5 * (c.y1 - c.y0)):
+    for c in sorted(chars, key=itemgetter(_CY), reverse=True):
+        if lines and abs(lines[-1][0][_CY] - c[_CY]) <= max(2.0, 0.5 * (c[_Y1] - c[_Y0])):
             lines[-1].append(c)
         else:
             lines.append([c])
     # A cell's text wraps inside the cell; the spaces the layout leaves there mean nothing.
-    text = "".join("".join(ch.ch for ch in sorted(line, key=lambda c: c.x0)) for line in lines)
+    text = "".join("".join(ch[_CH] for ch in sorted(line, key=itemgetter(_X0))) for line in lines)
     return "".join(text.split())
