@@ -58,7 +58,9 @@ def extract_one(file: SourceFile) -> tuple[StageResult, dict[str, list[dict]] | 
     read_done = started
     try:
         # the bytes read must be those discovery hashed (a file still being copied is not)
-        doc = read_report(file.path, file.source_path, file.attachments, file.sha256)
+        doc = read_report(
+            file.path, file.source_path, file.attachments, expected_sha256=file.sha256
+        )
         read_done = time.perf_counter()
         stage = "extract"
         identity = identify(doc)
