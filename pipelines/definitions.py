@@ -8,7 +8,10 @@ raw/ ──► staged_reports (ingest) ──► warehouse_reports (normalize) �
 Each step does what changed since the last run (meta.pending, see pipelines.pending): an
 unchanged raw/ costs a discovery and a few queries, not a re-check or re-export.
 
-warehouse_reports carries a blocking integrity check (wrong data must not reach the marts);
+warehouse_reports, quality_check_results and mart_gpb_by_function are one step
+(warehouse_update) and one DuckDB transaction: a run killed anywhere leaves the warehouse as
+before it or as after it, never with new reports beside old checks. The integrity check on
+warehouse_reports is verified inside that transaction (failing, nothing is kept);
 quality_check_results carries one non-blocking check per family (the findings are the product).
 
 The assets are not partitioned by report: Dagster records every event of every partition in its
@@ -31,12 +34,10 @@ from pipelines.quality.runner import FAMILIES
 from pipelines.review import FAMILY_NAMES
 from pipelines.run import (
     Locations,
-    check,
     ingest,
-    load,
     publish_exports,
-    publish_marts,
     publish_reviews,
+    update_warehouse,
 )
 
 RAW_DIR_ENV = "COUNTY_RAW_DIR"
@@ -124,81 +125,158 @@ def staged_reports(
     )
 
 
-@dg.asset(
-    deps=[staged_reports],
-    group_name="normalize",
-    kinds={"duckdb"},
-    description=(
-        "Loads the staged reports into the warehouse in one transaction: core.report, "
-        "core.statement, core.expenditure_by_function and the metric tables (totals, income, "
-        "三公经费, 机关运行经费, 政府采购, assets, staff), core.ingest_error. A changed file "
-        "replaces its previous version's rows; a failed load leaves the warehouse unchanged."
-    ),
+@dg.multi_asset(
+    name="warehouse_update",
+    specs=[
+        dg.AssetSpec(
+            "warehouse_reports",
+            deps=[staged_reports],
+            group_name="normalize",
+            kinds={"duckdb"},
+            description=(
+                "The staged reports in the warehouse: core.report, core.statement, "
+                "core.expenditure_by_function and the metric tables (totals, income, 三公经费, "
+                "机关运行经费, 政府采购, assets, staff), core.ingest_error. A changed file replaces "
+                "its previous version's rows; two files for one department and year keep one."
+            ),
+        ),
+        dg.AssetSpec(
+            "quality_check_results",
+            deps=["warehouse_reports"],
+            group_name="quality",
+            kinds={"great_expectations", "duckdb"},
+            description=(
+                "The Great Expectations suites in expectations/ (share, sum, yoy, budget, "
+                "cross_section, code, completeness) over the reports that changed, every outcome "
+                "with its Chinese message, quote and location in quality.check_result; GX Data "
+                "Docs under warehouse/data_docs/."
+            ),
+        ),
+        dg.AssetSpec(
+            "mart_gpb_by_function",
+            # the scorecard mart reads the check results, so the marts follow the checks
+            deps=["warehouse_reports", "quality_check_results"],
+            group_name="publish",
+            kinds={"duckdb"},
+            description=(
+                "The comparison marts: mart.gpb_by_function and mart.expenditure_by_subject "
+                "(一般公共预算财政拨款支出 by 类/款/项 × department × year, share, county rank, change "
+                "on last year), mart.three_public_by_department, "
+                "mart.admin_operating_by_department (per staff), mart.expenditure_structure "
+                "(基本/项目, 人员/公用), mart.quality_scorecard, mart.county_subject_totals."
+            ),
+        ),
+    ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            "warehouse_integrity",
+            asset="warehouse_reports",
+            description="Warehouse integrity: one current version per file, every figure quoted "
+            "and located, one primary line per subject. Verified inside the load's transaction: "
+            "if it fails, the run stops and the warehouse stays as it was.",
+        ),
+        *[
+            dg.AssetCheckSpec(
+                name=f"{family}_findings",
+                asset="quality_check_results",
+                description=f"{FAMILY_NAMES[family]}：报告内部矛盾（错误级）数量为 0 时通过。",
+            )
+            for family in FAMILIES
+        ],
+    ],
 )
-def warehouse_reports(
+def warehouse_update(
     context: dg.AssetExecutionContext, folders: CountyFolders, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
-    loc = folders.locations(warehouse)
-    summary = load(loc, context.run.run_id)
+):
+    """Load, checks and marts in one step and one DuckDB transaction (see update_warehouse)."""
+    update = update_warehouse(folders.locations(warehouse), context.run.run_id)
     with warehouse.get_connection() as con:
         reports = con.execute(
             "SELECT department, fiscal_year, source_format, statement_count FROM core.report "
-            "ORDER BY fiscal_year, department"
+            "ORDER BY fiscal_year, department LIMIT 21"
         ).fetchall()
         errors = con.execute(
-            "SELECT source_path, error_code, message FROM core.ingest_error"
+            "SELECT source_path, error_code, message FROM core.ingest_error ORDER BY 1 LIMIT 21"
         ).fetchall()
-    return dg.MaterializeResult(
+        top = con.execute(
+            "SELECT r.department, r.fiscal_year, q.check_id, q.message, q.source_location "
+            "FROM quality.check_result q JOIN core.report r USING (report_id) "
+            "WHERE NOT q.passed AND q.severity = 'error' ORDER BY r.fiscal_year, r.department "
+            "LIMIT 20"
+        ).fetchall()
+        sample = con.execute(
+            "SELECT fiscal_year, department, level, subject_code, subject_name, amount_wan, "
+            "share_pct FROM mart.gpb_by_function ORDER BY fiscal_year, department, subject_code "
+            "LIMIT 20"
+        ).fetchall()
+    loaded, outcome = update.load, update.checks
+    yield dg.MaterializeResult(
+        asset_key="warehouse_reports",
         metadata={
-            "reports_loaded": summary.reports_loaded,
-            "reports_removed": summary.reports_removed,
-            "ingest_errors": len(errors),
-            "row_counts": dg.MetadataValue.json(summary.rows),
+            "reports_loaded": loaded.reports_loaded,
+            "reports_removed": loaded.reports_removed,
+            "duplicates_set_aside": loaded.duplicates,
+            "ingest_errors": loaded.rows.get("core.ingest_error", 0),
+            "row_counts": dg.MetadataValue.json(loaded.rows),
             "reports": dg.MetadataValue.md(
                 _md_table(["部门", "年度", "格式", "数据条数"], reports)
             ),
             "ingest_error_preview": dg.MetadataValue.md(
                 _md_table(["文件", "错误", "说明"], errors)
             ),
-        }
+        },
     )
-
-
-@dg.asset(
-    # the scorecard mart reads the check results, so the marts follow the checks
-    deps=[warehouse_reports, "quality_check_results"],
-    group_name="publish",
-    kinds={"duckdb"},
-    description=(
-        "The comparison marts: mart.gpb_by_function and mart.expenditure_by_subject (一般公共预算财政拨款支出 "
-        "by 类/款/项 × department × year, share, county rank, change on last year), "
-        "mart.three_public_by_department, mart.admin_operating_by_department (per staff), "
-        "mart.expenditure_structure (基本/项目, 人员/公用), mart.quality_scorecard, mart.county_subject_totals."
-    ),
-)
-def mart_gpb_by_function(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
-    counts = publish_marts(folders.locations(warehouse))
-    with warehouse.get_connection() as con:
-        sample = con.execute(
-            "SELECT fiscal_year, department, level, subject_code, subject_name, amount_wan, share_pct "
-            "FROM mart.gpb_by_function ORDER BY fiscal_year, department, subject_code LIMIT 20"
-        ).fetchall()
-    return dg.MaterializeResult(
+    yield dg.AssetCheckResult(
+        asset_key="warehouse_reports",
+        check_name="warehouse_integrity",
+        passed=not any(update.integrity.values()),
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=update.integrity,
+    )
+    yield dg.MaterializeResult(
+        asset_key="quality_check_results",
         metadata={
-            "dagster/row_count": counts["mart.gpb_by_function"],
-            "rows_per_mart": dg.MetadataValue.json(counts),
+            "dagster/row_count": outcome.rows,
+            "reports_checked": outcome.reports_checked,
+            "failed_by_family": dg.MetadataValue.json(outcome.failed_by_family),
+            "seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in outcome.seconds.items()}),
+            "data_docs": dg.MetadataValue.path(outcome.data_docs or ""),
+            "errors_preview": dg.MetadataValue.md(
+                _md_table(["部门", "年度", "检查项", "问题", "位置"], top)
+            ),
+        },
+    )
+    for family in FAMILIES:
+        failed = outcome.failed_by_family.get(family, {})
+        yield dg.AssetCheckResult(
+            asset_key="quality_check_results",
+            check_name=f"{family}_findings",
+            passed=failed.get("error", 0) == 0,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "checked": outcome.checked_by_family.get(family, 0),
+                "errors": failed.get("error", 0),
+                "warnings": failed.get("warning", 0),
+                "info": failed.get("info", 0),
+            },
+        )
+    yield dg.MaterializeResult(
+        asset_key="mart_gpb_by_function",
+        metadata={
+            "dagster/row_count": update.marts.get("mart.gpb_by_function", 0),
+            "rows_per_mart": dg.MetadataValue.json(update.marts),
             "preview": dg.MetadataValue.md(
                 _md_table(
                     ["年度", "部门", "级次", "科目编码", "科目名称", "金额（万元）", "占比%"],
                     sample,
                 )
             ),
-        }
+        },
     )
 
 
 @dg.asset(
-    deps=[mart_gpb_by_function, "review_reports"],
+    deps=["mart_gpb_by_function", "review_reports"],
     group_name="publish",
     kinds={"excel", "csv", "parquet", "html"},
     description="Per fiscal year under warehouse/exports/<year>/: a workbook with a sheet per mart "
@@ -212,88 +290,8 @@ def county_exports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.Mate
     )
 
 
-@dg.asset_check(
-    asset=warehouse_reports,
-    blocking=True,
-    description="Warehouse integrity: one current version per file, every figure quoted and located, "
-    "one primary line per subject. Failing stops the marts from being rebuilt on bad data.",
-)
-def warehouse_integrity(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    queries = {
-        "duplicate_files": "SELECT count(*) - count(DISTINCT source_path) FROM core.report",
-        "unquoted_statements": "SELECT count(*) FROM core.statement WHERE coalesce(source_text, '') = '' "
-        "OR coalesce(source_location, '') = ''",
-        "duplicate_primary_lines": "SELECT count(*) FROM (SELECT report_id, basis, subject_code FROM "
-        "core.expenditure_by_function WHERE is_primary AND subject_code IS NOT NULL GROUP BY ALL HAVING count(*) > 1)",
-        "reports_without_year": "SELECT count(*) FROM core.report WHERE fiscal_year IS NULL",
-        "orphan_statements": "SELECT count(*) FROM core.statement s WHERE NOT EXISTS "
-        "(SELECT 1 FROM core.report r WHERE r.report_id = s.report_id)",
-    }
-    with warehouse.get_connection() as con:
-        counts = {name: con.execute(sql).fetchone()[0] for name, sql in queries.items()}
-    return dg.AssetCheckResult(
-        passed=not any(counts.values()), severity=dg.AssetCheckSeverity.ERROR, metadata=counts
-    )
-
-
 @dg.asset(
-    deps=[warehouse_reports],
-    group_name="quality",
-    kinds={"great_expectations", "duckdb"},
-    description=(
-        "Runs the Great Expectations suites in expectations/ (share, sum, yoy, budget, cross_section, "
-        "code, completeness) over all reports at once and writes every outcome, with its Chinese "
-        "message, quote and location, to quality.check_result. Builds GX Data Docs under "
-        "warehouse/data_docs/."
-    ),
-    check_specs=[
-        dg.AssetCheckSpec(
-            name=f"{family}_findings",
-            asset="quality_check_results",
-            description=f"{FAMILY_NAMES[family]}：报告内部矛盾（错误级）数量为 0 时通过。",
-        )
-        for family in FAMILIES
-    ],
-)
-def quality_check_results(
-    context: dg.AssetExecutionContext, folders: CountyFolders, warehouse: DuckDBResource
-):
-    outcome = check(folders.locations(warehouse))
-    with warehouse.get_connection() as con:
-        top = con.execute(
-            "SELECT r.department, r.fiscal_year, q.check_id, q.message, q.source_location "
-            "FROM quality.check_result q JOIN core.report r USING (report_id) "
-            "WHERE NOT q.passed AND q.severity = 'error' ORDER BY r.fiscal_year, r.department LIMIT 20"
-        ).fetchall()
-    yield dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": outcome.rows,
-            "reports_checked": outcome.reports_checked,
-            "failed_by_family": dg.MetadataValue.json(outcome.failed_by_family),
-            "seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in outcome.seconds.items()}),
-            "data_docs": dg.MetadataValue.path(outcome.data_docs or ""),
-            "errors_preview": dg.MetadataValue.md(
-                _md_table(["部门", "年度", "检查项", "问题", "位置"], top)
-            ),
-        }
-    )
-    for family in FAMILIES:
-        failed = outcome.failed_by_family.get(family, {})
-        yield dg.AssetCheckResult(
-            check_name=f"{family}_findings",
-            passed=failed.get("error", 0) == 0,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={
-                "checked": outcome.checked_by_family.get(family, 0),
-                "errors": failed.get("error", 0),
-                "warnings": failed.get("warning", 0),
-                "info": failed.get("info", 0),
-            },
-        )
-
-
-@dg.asset(
-    deps=[quality_check_results],
+    deps=["quality_check_results"],
     group_name="publish",
     kinds={"html", "excel"},
     description="审核意见: one review report per department and year (HTML and .xlsx) under "
@@ -356,13 +354,10 @@ def nightly_county_run(context: dg.ScheduleEvaluationContext, folders: CountyFol
 defs = dg.Definitions(
     assets=[
         staged_reports,
-        warehouse_reports,
-        quality_check_results,
-        mart_gpb_by_function,
+        warehouse_update,
         county_exports,
         review_reports,
     ],
-    asset_checks=[warehouse_integrity],
     jobs=[county_job],
     sensors=[raw_folder_sensor],
     schedules=[nightly_county_run],

@@ -12,6 +12,7 @@ from collections.abc import Callable
 import duckdb
 
 from pipelines.failpoints import failpoint
+from pipelines.transactions import transaction
 
 # The figure a report states for a metric: main text first, then tables, then annexes.
 PRIMARY_FACT_SQL = """
@@ -217,8 +218,7 @@ def build_marts(
 
     ``before_commit`` runs inside the transaction (bookkeeping that must commit with the marts).
     """
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         con.execute("CREATE SCHEMA IF NOT EXISTS mart")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE subject_name_by_year (code VARCHAR, year INTEGER, name VARCHAR)"
@@ -233,8 +233,4 @@ def build_marts(
         if before_commit is not None:
             before_commit(con)
         failpoint("marts.built")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     return {name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in MARTS}

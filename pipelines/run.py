@@ -25,13 +25,17 @@ from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
 from pipelines.review import review_file_stem, write_review_reports
 from pipelines.stage import StageResult, stage_reports
+from pipelines.transactions import transaction
 from pipelines.warehouse import (
+    IntegrityError,
     LoadSummary,
     connect,
     ensure_schema,
+    integrity_counts,
     load_staged,
     log_steps,
     plan,
+    remove_staged,
     run_lock,
 )
 
@@ -153,32 +157,80 @@ def _sweep_staging(staging_dir: Path, older_than_hours: float = 24.0) -> None:
 
 def load(loc: Locations, run_id: str = "local") -> LoadSummary:
     """Load what this run's ingest staged, in one transaction."""
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        summary = _load(con, loc, run_id)
+    _discard_staged(loc, run_id)
+    return summary
+
+
+def _discard_staged(loc: Locations, run_id: str) -> None:
+    """Once the load has committed, its staging chunks and manifest have served."""
+    manifest = loc.manifest(run_id)
+    if manifest.exists():
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        remove_staged([StageResult(**r) for r in data["results"]])
+        manifest.unlink()
+
+
+def _load(con: duckdb.DuckDBPyConnection, loc: Locations, run_id: str) -> LoadSummary:
     manifest = loc.manifest(run_id)
     if not manifest.exists():
-        with connect(loc.warehouse) as con:
-            ensure_schema(con)
-            return LoadSummary(rows=_counts(con))
+        return LoadSummary(rows=_counts(con))
     started = time.perf_counter()
     data = json.loads(manifest.read_text(encoding="utf-8"))
     results = [StageResult(**r) for r in data["results"]]
-    with connect(loc.warehouse) as con:
-        ensure_schema(con)
-        summary = load_staged(con, results, data["removed"], data["files_seen"])
-        steps = [tuple(s) for s in data.get("steps", [])]
-        log_steps(con, [*steps, ("load", time.perf_counter() - started, len(results))])
-    manifest.unlink()
+    summary = load_staged(con, results, data["removed"], data["files_seen"])
+    steps = [tuple(s) for s in data.get("steps", [])]
+    log_steps(con, [*steps, ("load", time.perf_counter() - started, len(results))])
     return summary
 
 
 def check(loc: Locations, data_docs: bool = True, full: bool = False) -> CheckOutcome:
     """Check the reports that changed (``full``: every report); outcomes go to
     quality.check_result."""
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        return _check(con, loc, data_docs, full)
 
-    def work(con: duckdb.DuckDBPyConnection) -> tuple[CheckOutcome, int]:
-        outcome = run_checks(con, loc.data_docs_dir if data_docs else None, full=full)
-        return outcome, outcome.reports_checked
 
-    return _logged(loc, "checks", work)
+def _check(
+    con: duckdb.DuckDBPyConnection, loc: Locations, data_docs: bool, full: bool
+) -> CheckOutcome:
+    started = time.perf_counter()
+    outcome = run_checks(con, loc.data_docs_dir if data_docs else None, full=full)
+    log_steps(con, [("checks", time.perf_counter() - started, outcome.reports_checked)])
+    return outcome
+
+
+@dataclass
+class WarehouseUpdate:
+    load: LoadSummary
+    integrity: dict[str, int]
+    checks: CheckOutcome
+    marts: dict[str, int]
+
+
+def update_warehouse(
+    loc: Locations, run_id: str = "local", full: bool = False, data_docs: bool = True
+) -> WarehouseUpdate:
+    """Load, check and rebuild the marts in ONE transaction: a run killed anywhere in between
+    leaves the warehouse as before it (new reports never sit beside old checks or marts).
+
+    The integrity invariants are verified after the load, inside the transaction: if they do
+    not hold, nothing of the run is kept and ``IntegrityError`` names the broken ones.
+    """
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        with transaction(con):
+            loaded = _load(con, loc, run_id)
+            integrity = integrity_counts(con)
+            if any(integrity.values()):  # rolls the whole update back: wrong rows go nowhere
+                raise IntegrityError(f"warehouse invariants broken after the load: {integrity}")
+            checked = _check(con, loc, data_docs, full)
+            marts = _marts(con, full)
+    _discard_staged(loc, run_id)
+    return WarehouseUpdate(loaded, integrity, checked, marts)
 
 
 def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
@@ -208,29 +260,35 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
 def publish_marts(loc: Locations, full: bool = False) -> dict[str, int]:
     """Rebuild the marts from the core tables when any report's checks changed (or ``full``);
     returns rows per mart."""
+    with connect(loc.warehouse) as con:
+        ensure_schema(con)
+        return _marts(con, full)
 
-    def work(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, int], int]:
-        keys = pending(con, "marts")
-        if not keys and not full and _marts_built(con):
-            return {n: c for n, c in _counts(con).items() if n.startswith("mart.")}, 0
-        catalogue = Catalogue.load()
-        years = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL"
-            ).fetchall()
-        ]
-        names = [(code, y, catalogue.name(code, y)) for y in years for code in catalogue.codes()]
-        # exports of a changed year, and of the next year (its prior-year columns), are redone
-        exports = with_next_year(keys) if keys and _marts_built(con) else {(y, "") for y in years}
 
-        def hand_over(c: duckdb.DuckDBPyConnection) -> None:
-            clear(c, "marts")
-            mark(c, "export", exports)
+def _marts(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
+    started = time.perf_counter()
+    keys = pending(con, "marts")
+    if not keys and not full and _marts_built(con):
+        log_steps(con, [("marts", time.perf_counter() - started, 0)])
+        return {n: c for n, c in _counts(con).items() if n.startswith("mart.")}
+    catalogue = Catalogue.load()
+    years = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL"
+        ).fetchall()
+    ]
+    names = [(code, y, catalogue.name(code, y)) for y in years for code in catalogue.codes()]
+    # exports of a changed year, and of the next year (its prior-year columns), are redone
+    exports = with_next_year(keys) if keys and _marts_built(con) else {(y, "") for y in years}
 
-        return build_marts(con, names, hand_over), len(years)
+    def hand_over(c: duckdb.DuckDBPyConnection) -> None:
+        clear(c, "marts")
+        mark(c, "export", exports)
 
-    return _logged(loc, "marts", work)
+    counts = build_marts(con, names, hand_over)
+    log_steps(con, [("marts", time.perf_counter() - started, len(years))])
+    return counts
 
 
 def _marts_built(con: duckdb.DuckDBPyConnection) -> bool:
@@ -313,9 +371,7 @@ def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False
     run_id = uuid.uuid4().hex
     with run_lock(loc.warehouse):
         outcome = ingest(loc, force=force, workers=workers, run_id=run_id)
-        load(loc, run_id)
-        check(loc, full=force)
-        publish_marts(loc, full=force)
+        update_warehouse(loc, run_id, full=force)
         publish_reviews(loc, full=force)
         exports = publish_exports(loc, full=force)
         return summarize(loc, outcome, exports)

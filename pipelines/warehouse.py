@@ -21,6 +21,7 @@ from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
 from pipelines.schema import INGEST_ERROR_COLUMNS, REPORT_TABLES, TABLES, staging_name
 from pipelines.stage import StageResult
+from pipelines.transactions import transaction
 
 SCHEMAS = ("core", "quality", "mart", "meta")
 
@@ -161,17 +162,18 @@ class LoadSummary:
 def load_staged(
     con: duckdb.DuckDBPyConnection, results: list[StageResult], removed: list[str], files_seen: int
 ) -> LoadSummary:
-    """Replace the rows of every staged file (and drop removed files) in one transaction.
+    """Replace the rows of every staged file (and drop removed files) in one transaction
+    (the caller's, when it holds one: see pipelines.transactions).
 
     Either every report of the run is in the warehouse afterwards, or none is: a crash or an
-    error rolls back to the state before the run.
+    error rolls back to the state before the run. Staging chunks are left for the caller to
+    remove once committed (``remove_staged``).
     """
     ok = [r for r in results if r.ok]
     failed = [r for r in results if not r.ok]
     touched = sorted({r.source_path for r in results} | set(removed))
     summary = LoadSummary(len(ok), len(removed), len(failed))
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(con):
         if touched:
             paths = pa.table({"source_path": pa.array(touched, pa.string())})
             con.register("touched_paths", paths)
@@ -214,14 +216,37 @@ def load_staged(
             "INSERT INTO meta.load_log VALUES (now(), ?, ?, ?, ?)",
             [files_seen, len(ok), len(removed), len(failed)],
         )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    for d in {r.staging_dir for r in ok}:
-        shutil.rmtree(d, ignore_errors=True)
     summary.rows = table_counts(con)
     return summary
+
+
+def remove_staged(results: list[StageResult]) -> None:
+    """Delete loaded staging chunks (after the load's transaction has committed)."""
+    for d in {r.staging_dir for r in results if r.ok and r.staging_dir}:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+INTEGRITY_QUERIES = {
+    "duplicate_files": "SELECT count(*) - count(DISTINCT source_path) FROM core.report",
+    "unquoted_statements": "SELECT count(*) FROM core.statement "
+    "WHERE coalesce(source_text, '') = '' OR coalesce(source_location, '') = ''",
+    "duplicate_primary_lines": "SELECT count(*) FROM (SELECT report_id, basis, subject_code FROM "
+    "core.expenditure_by_function WHERE is_primary AND subject_code IS NOT NULL "
+    "GROUP BY ALL HAVING count(*) > 1)",
+    "reports_without_year": "SELECT count(*) FROM core.report WHERE fiscal_year IS NULL",
+    "orphan_statements": "SELECT count(*) FROM core.statement s WHERE NOT EXISTS "
+    "(SELECT 1 FROM core.report r WHERE r.report_id = s.report_id)",
+}
+
+
+class IntegrityError(RuntimeError):
+    """The loaded rows break an invariant the checks and marts rely on (a bug, not bad input)."""
+
+
+def integrity_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows breaking each invariant: one current version per file, every figure quoted and
+    located, one primary line per subject, a year for every report, no orphan statements."""
+    return {name: con.execute(sql).fetchall()[0][0] for name, sql in INTEGRITY_QUERIES.items()}
 
 
 DUPLICATE_CODE = "duplicate_report"

@@ -63,7 +63,7 @@ def test_job_runs_every_report_in_one_run_then_chosen_ones(county):
         for e in result.get_asset_materialization_events()
     }
     # one materialization per asset, whatever the number of reports
-    assert len(result.get_asset_materialization_events()) == 6
+    assert len(result.get_asset_materialization_events()) == 6  # 4 steps, 6 assets
     assert materialized["staged_reports"]["staged"].value == 6
     assert materialized["mart_gpb_by_function"]["dagster/row_count"].value > 0
     assert materialized["review_reports"]["reports"].value == 6

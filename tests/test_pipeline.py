@@ -9,7 +9,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import warehouse
 from pipelines.run import Locations, run_pipeline
 from pipelines.sample import generate_county
 from pipelines.schema import TABLES
@@ -155,27 +154,15 @@ def test_failed_load_leaves_the_warehouse_as_it_was(
     before = snapshot(loc)
     for p in loc.raw_dir.rglob("*.txt"):
         p.write_bytes(p.read_bytes() + b"\n")
-    real_load = warehouse.load_staged
     failures = []
 
-    class FailingInsert:
-        """A connection whose bulk insert fails after the old rows were deleted."""
+    def failing(name: str) -> None:
+        """The bulk insert fails after the old rows were deleted and the new ones went in."""
+        if name == "load.rows_inserted":
+            failures.append(name)
+            raise RuntimeError("disk full while loading")
 
-        def __init__(self, con):
-            self.con = con
-
-        def __getattr__(self, name):
-            return getattr(self.con, name)
-
-        def execute(self, sql, *args):
-            if "read_parquet" in sql:
-                failures.append(sql)
-                raise RuntimeError("disk full while loading")
-            return self.con.execute(sql, *args)
-
-    monkeypatch.setattr(
-        "pipelines.run.load_staged", lambda con, *a: real_load(FailingInsert(con), *a)
-    )
+    monkeypatch.setattr("pipelines.warehouse.failpoint", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         run_pipeline(loc, workers=1)
     assert len(failures) == 1

@@ -23,6 +23,7 @@ from pipelines.failpoints import failpoint
 from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
 from pipelines.schema import TABLES
+from pipelines.transactions import transaction
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completeness")
@@ -183,25 +184,23 @@ def run_checks(
             "WHERE report_id IN (SELECT report_id FROM check_target) AND fiscal_year IS NOT NULL"
         ).fetchall()
     )
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(
-            f"DELETE FROM quality.check_result WHERE {_RECOMPUTED} AND ("
-            "report_id IN (SELECT report_id FROM check_target) "
-            "OR report_id NOT IN (SELECT report_id FROM core.report))"
-        )
-        failpoint("checks.results_deleted")
-        if not results.empty:
-            con.register("new_check_result", results)
-            con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result")
-            con.unregister("new_check_result")
-        clear(con, "check")
-        mark(con, "marts", checked_keys)
-        mark(con, "review", checked_keys)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with transaction(con):
+            con.execute(
+                f"DELETE FROM quality.check_result WHERE {_RECOMPUTED} AND ("
+                "report_id IN (SELECT report_id FROM check_target) "
+                "OR report_id NOT IN (SELECT report_id FROM core.report))"
+            )
+            failpoint("checks.results_deleted")
+            if not results.empty:
+                con.register("new_check_result", results)
+                con.execute(
+                    "INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result"
+                )
+                con.unregister("new_check_result")
+            clear(con, "check")
+            mark(con, "marts", checked_keys)
+            mark(con, "review", checked_keys)
     finally:
         con.unregister("check_target")
     return _outcome(con, len(target), timings, docs_dir if target else None)
