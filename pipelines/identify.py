@@ -27,6 +27,10 @@ _ORG_SUFFIX = r"(?:人民政府办公室|人民政府|办公室|街道办事处|
 _TITLE = re.compile(
     rf"^(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX})(?:\(本级\))?(?P<year>20\d{{2}})年度?部门决算"
 )
+# "2023年度XX局部门决算": the year first, as many titles and cover pages print it.
+_TITLE_YEAR_FIRST = re.compile(
+    rf"^(?P<year>20\d{{2}})年度?(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX})(?:\(本级\))?部门决算"
+)
 _YEAR_ONLY = re.compile(r"(?P<year>20\d{2})年度?部门决算")
 _DEPT_LINE = re.compile(rf"^(?:中共)?[^\d，。:：\s]{{2,30}}{_ORG_SUFFIX}$")
 _DEPT_IN_TEXT = re.compile(
@@ -63,16 +67,20 @@ def from_path(source_path: str) -> tuple[str, int | None]:
     return dept, year
 
 
+def _title(text: str) -> re.Match | None:
+    return _TITLE.match(text) or _TITLE_YEAR_FIRST.match(text)
+
+
 def from_content(doc: Document) -> tuple[str | None, int | None]:
     head = [_PART.sub("", compact(b.text)) for b in doc.blocks[:80] if b.kind == "paragraph"]
     dept = year = None
     # A title may be wrapped over the first lines: "XX区委" / "社会工作部2024年度" / "部门决算".
     for k in range(1, 5):
-        m = _TITLE.match("".join(head[:k]))
+        m = _title("".join(head[:k]))
         if m:
             return m.group("dept"), int(m.group("year"))
     for i, line in enumerate(head[:40]):
-        m = _TITLE.match(line)
+        m = _title(line)
         if m:
             return m.group("dept"), int(m.group("year"))
         # Title split over two lines: "XX局" then "2023年度部门决算".

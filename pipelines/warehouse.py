@@ -239,10 +239,6 @@ INTEGRITY_QUERIES = {
 }
 
 
-class IntegrityError(RuntimeError):
-    """The loaded rows break an invariant the checks and marts rely on (a bug, not bad input)."""
-
-
 def integrity_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Rows breaking each invariant: one current version per file, every figure quoted and
     located, one primary line per subject, a year for every report, no orphan statements."""

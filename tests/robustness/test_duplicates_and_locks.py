@@ -138,3 +138,19 @@ def test_warehouse_held_by_another_process(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     connect(warehouse, wait=5.0).close()  # released: the next step gets in
+
+
+def test_another_departments_report_under_a_wrong_name(tmp_path: Path) -> None:
+    """A file named for one department holding another's report: the content decides, the
+    mismatch is a warning, and the two copies of the other department's report keep one."""
+    raw = tmp_path / "raw"
+    generate_county(raw, n_departments=3, years=[2023], seed=5, formats=["docx"])
+    first, second = sorted((raw / "2023").glob("*.docx"))[:2]
+    shutil.copy(first, second)  # second's name, first's report ("2023年度…部门决算" title)
+    loc = Locations(raw, tmp_path / "wh" / "warehouse.duckdb")
+    run_pipeline(loc, workers=1)
+    departments = [r[0] for r in _reports(loc)]
+    assert len(departments) == len(set(departments)) == 2
+    assert second.stem not in departments
+    code, message = _errors(loc)[f"2023/{second.name}"]
+    assert code == "duplicate_report" and "内容完全相同" in message
