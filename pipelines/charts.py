@@ -16,11 +16,13 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from PIL import Image
 
 FONT_ENV = "COUNTY_CJK_FONT"
 FONT_PACKAGE = "fonts-wqy-microhei"
@@ -144,6 +146,26 @@ def _new_figure(n_rows: int, extra_height: float = 0.0) -> tuple[Figure, object]
     return fig, ax
 
 
+def _save(fig: Figure, out: Path) -> None:
+    """Lay the figure out once, draw it once and write it as an opaque RGB PNG.
+
+    savefig() on a figure with a layout engine draws it twice (the first time without
+    rendering, to lay it out); laying it out here and drawing once gives the same pixels.
+    The white figure has no transparent pixel, so the PNG is written without an alpha
+    channel and at zlib level 3: the pixels of savefig's RGBA PNG at level 6, in a smaller
+    file, compressed in under half the time.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.set_layout_engine("none")
+    fig.patch.set_facecolor("white")
+    canvas = fig.canvas
+    canvas.draw()
+    rgb = np.asarray(canvas.buffer_rgba())[:, :, :3]
+    Image.fromarray(rgb, "RGB").save(out, format="png", compress_level=3, dpi=(DPI, DPI))
+
+
 def _rc(font: str) -> dict[str, object]:
     return {
         "font.family": [font, "DejaVu Sans"],
@@ -189,7 +211,7 @@ def _finish(
         fig.supxlabel("注：" + "\n　　".join(notes), fontsize=9, x=0.01, ha="left", color="#444444")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    _save(fig, out)
     return out
 
 
@@ -200,7 +222,7 @@ def _empty(out: Path, title: str, message: str = "无可显示的数据") -> Pat
     fig.suptitle(_plain(title), fontsize=14)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, format="png", dpi=DPI, metadata={"Software": None}, facecolor="white")
+    _save(fig, out)
     return out
 
 
@@ -233,9 +255,22 @@ def _stacked(
     legend_labels: list[str],
 ) -> None:
     left = pd.Series(0.0, index=table.index)
+    rows = np.arange(len(table))
     for col, colour, label in zip(table.columns, colours, legend_labels, strict=True):
         values = table[col]
-        ax.barh(range(len(table)), values, left=left, height=0.7, color=colour, label=label)
+        # zero-width bars draw nothing: only a segment with no bar at all keeps them (for
+        # its legend entry)
+        shown = (values != 0).to_numpy()
+        if not shown.any():
+            shown[:] = True
+        ax.barh(
+            rows[shown],
+            values[shown],
+            left=left[shown],
+            height=0.7,
+            color=colour,
+            label=label,
+        )
         left = left + values
     for i, total in enumerate(left):
         ax.text(total, i, " " + _fmt_amount(total), va="center", ha="left", fontsize=8)

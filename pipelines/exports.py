@@ -12,6 +12,7 @@ output, so a spreadsheet never executes it.
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -160,20 +161,20 @@ def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -
 def export_year(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path) -> dict[str, object]:
     """Workbook, CSV and Parquet of every mart for one fiscal year; returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    frames = {t.title: (t, read_export(con, t, year)) for t in EXPORTS}
-    workbook_path = out_dir / f"部门决算对比_{year}.xlsx"
-    _write_workbook(workbook_path, frames.values())
-    files = []
-    for title, (table, frame) in frames.items():
-        csv_path, parquet_path = out_dir / f"{title}.csv", out_dir / f"{title}.parquet"
-        _write_csv(csv_path, table, frame)
-        frame.to_parquet(parquet_path, index=False)
-        files.append((title, csv_path, parquet_path))
-    return {
-        "workbook": workbook_path,
-        "tables": files,
-        "frames": {k: v[1] for k, v in frames.items()},
+    frames = {t.title: read_export(con, t, year) for t in EXPORTS}
+    # every value converted once (None if missing, 是/否, formula-safe text) for all outputs
+    cells = {
+        t.title: [_column(frames[t.title][c.name], c.kind) for c in t.columns] for t in EXPORTS
     }
+    workbook_path = out_dir / f"部门决算对比_{year}.xlsx"
+    _write_workbook(workbook_path, [(t, len(frames[t.title]), cells[t.title]) for t in EXPORTS])
+    files = []
+    for table in EXPORTS:
+        csv_path, parquet_path = out_dir / f"{table.title}.csv", out_dir / f"{table.title}.parquet"
+        _write_csv(csv_path, table, cells[table.title])
+        frames[table.title].to_parquet(parquet_path, index=False)
+        files.append((table.title, csv_path, parquet_path))
+    return {"workbook": workbook_path, "tables": files, "frames": frames}
 
 
 def _cell(value, kind: str):
@@ -186,25 +187,32 @@ def _cell(value, kind: str):
     return value
 
 
-def _write_workbook(path: Path, tables) -> None:
+def _column(series: pd.Series, kind: str) -> list:
+    return [_cell(v, kind) for v in series.tolist()]
+
+
+def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]]) -> None:
     tmp = path.with_suffix(".tmp.xlsx")
-    book = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+    )
     head = book.add_format(
         {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter", "border": 1}
     )
     formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
-    for table, frame in tables:
+    for table, n_rows, columns in tables:
         sheet = book.add_worksheet(table.title[:31])
-        for j, col in enumerate(table.columns):
-            sheet.write_string(0, j, col.header, head)
-            values = [_cell(v, col.kind) for v in frame[col.name].tolist()]
+        write_number, write_string = sheet.write_number, sheet.write_string
+        for j, (col, values) in enumerate(zip(table.columns, columns, strict=True)):
+            write_string(0, j, col.header, head)
+            number_format = formats.get(col.kind)
             for i, value in enumerate(values, start=1):
                 if value is None:
-                    sheet.write_blank(i, j, None)
-                elif isinstance(value, str):
-                    sheet.write_string(i, j, value)
+                    continue  # a blank cell without a format is not stored
+                if isinstance(value, str):
+                    write_string(i, j, value)
                 else:
-                    sheet.write_number(i, j, float(value), formats.get(col.kind))
+                    write_number(i, j, float(value), number_format)
             width = max(
                 [_width(col.header) / 2 + 2]
                 + [_width(str(v)) + 2 for v in values[:500] if v is not None]
@@ -212,37 +220,89 @@ def _write_workbook(path: Path, tables) -> None:
             sheet.set_column(j, j, min(max(width, 8), 48))
         sheet.set_row(0, 36)
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(len(frame), 1), len(table.columns) - 1)
+        sheet.autofilter(0, 0, max(n_rows, 1), len(table.columns) - 1)
     book.close()
     tmp.replace(path)
 
 
-def _write_csv(path: Path, table: ExportTable, frame: pd.DataFrame) -> None:
+def _write_csv(path: Path, table: ExportTable, columns: list[list]) -> None:
+    text = []
+    for col, values in zip(table.columns, columns, strict=True):
+        if col.kind in ("amount", "pct"):
+            text.append(["" if v is None else f"{v:.2f}" for v in values])
+        else:
+            text.append(["" if v is None else v for v in values])
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow([c.header for c in table.columns])
-        for row in frame.itertuples(index=False):
-            out = []
-            for col, value in zip(table.columns, row, strict=True):
-                v = _cell(value, col.kind)
-                out.append(
-                    "" if v is None else (f"{v:.2f}" if col.kind in ("amount", "pct") else v)
-                )
-            writer.writerow(out)
+        writer.writerows(zip(*text, strict=True))
 
 
 def _width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
-def export_all(con: duckdb.DuckDBPyConnection, export_root: Path) -> dict[int, dict[str, object]]:
-    years = [
+def export_all(
+    con: duckdb.DuckDBPyConnection, export_root: Path, years: set[int] | None = None
+) -> dict[int, dict[str, object]]:
+    """Export every fiscal year in core.report, or only ``years``; returns the files per year.
+
+    A year in ``years`` that no longer has any report loses its folder under export_root.
+    """
+    present = {
         r[0]
         for r in con.execute(
-            "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL ORDER BY 1"
+            "SELECT DISTINCT fiscal_year FROM core.report WHERE fiscal_year IS NOT NULL"
         ).fetchall()
+    }
+    if years is not None:
+        for gone in sorted(set(years) - present):
+            folder = export_root / str(gone)
+            if folder.is_dir():
+                shutil.rmtree(folder)
+        present &= set(years)
+    return {year: export_year(con, year, export_root / str(year)) for year in sorted(present)}
+
+
+def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> list[tuple]:
+    """(title, chart function, data, PNG path) of each chart of one year's exports."""
+    from pipelines import charts as ch
+
+    by_class = frames["支出按功能科目"]
+    by_class = by_class[by_class["level"] == "类"]
+    specs = [
+        (
+            "各部门一般公共预算财政拨款支出构成（按类）",
+            "支出构成.png",
+            ch.chart_expenditure_by_class,
+            by_class[["department", "subject_name", "amount_wan"]],
+        ),
+        (
+            "各部门“三公”经费",
+            "三公经费.png",
+            ch.chart_three_public,
+            frames["三公经费"][
+                ["department", "overseas_wan", "vehicle_wan", "reception_wan"]
+            ].fillna(0.0),
+        ),
+        (
+            "各部门人均机关运行经费（万元/人）",
+            "人均机关运行经费.png",
+            ch.chart_admin_per_staff,
+            frames["机关运行经费"][["department", "amount_wan", "per_staff_wan"]],
+        ),
+        (
+            "各部门报告审核发现的问题",
+            "审核情况.png",
+            ch.chart_quality,
+            frames["审核情况"][["department", "errors", "warnings"]],
+        ),
     ]
-    return {year: export_year(con, year, export_root / str(year)) for year in years}
+    return [
+        (f"{year}年{title}", fn, frame, out_dir / name)
+        for title, name, fn, frame in specs
+        if not frame.empty
+    ]
 
 
 def publish_charts_and_index(
@@ -255,45 +315,11 @@ def publish_charts_and_index(
     """
     from pipelines.export_index import write_index
 
-    frames: dict[str, pd.DataFrame] = files["frames"]
-    charts: list[tuple[str, Path]] = []
     try:
-        from pipelines import charts as ch
-
-        by_class = frames["支出按功能科目"]
-        by_class = by_class[by_class["level"] == "类"]
-        specs = [
-            (
-                "各部门一般公共预算财政拨款支出构成（按类）",
-                "支出构成.png",
-                ch.chart_expenditure_by_class,
-                by_class[["department", "subject_name", "amount_wan"]],
-            ),
-            (
-                "各部门“三公”经费",
-                "三公经费.png",
-                ch.chart_three_public,
-                frames["三公经费"][
-                    ["department", "overseas_wan", "vehicle_wan", "reception_wan"]
-                ].fillna(0.0),
-            ),
-            (
-                "各部门人均机关运行经费（万元/人）",
-                "人均机关运行经费.png",
-                ch.chart_admin_per_staff,
-                frames["机关运行经费"][["department", "amount_wan", "per_staff_wan"]],
-            ),
-            (
-                "各部门报告审核发现的问题",
-                "审核情况.png",
-                ch.chart_quality,
-                frames["审核情况"][["department", "errors", "warnings"]],
-            ),
+        charts = [
+            (title, fn(frame, out, title=title))
+            for title, fn, frame, out in _chart_jobs(year, out_dir, files["frames"])
         ]
-        for title, name, fn, frame in specs:
-            if frame.empty:
-                continue
-            charts.append((f"{year}年{title}", fn(frame, out_dir / name, title=f"{year}年{title}")))
     except RuntimeError:  # no CJK font on this machine: tables and reports still get their index
         charts = []
     return write_index(out_dir, year, files["workbook"], files["tables"], charts, reviews)

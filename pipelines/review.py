@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+import xlsxwriter
+from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from pipelines.exports import safe_text
 
@@ -25,6 +26,9 @@ FAMILY_NAMES = {
     "identity": "部门与年度",
 }
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
+_FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")
+_HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项")
+_WIDTHS = (6, 8, 10, 60, 60, 14, 26)  # characters, as Excel stores them
 
 
 def review_file_stem(department: str) -> str:
@@ -40,40 +44,71 @@ def verdict(errors: int, warnings: int) -> tuple[str, str]:
     return "未发现错误或需核对的问题。", "ok"
 
 
-def write_review_reports(
-    con: duckdb.DuckDBPyConnection, out_dir: Path, warehouse_label: str
-) -> list[Path]:
-    """Write <out_dir>/<year>/<department>.html and .xlsx for every report; return the HTML paths."""
+@lru_cache(maxsize=1)
+def _template() -> Template:
     env = Environment(
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"])
     )
-    template = env.get_template("review.html.j2")
+    return env.get_template("review.html.j2")
+
+
+def write_review_reports(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    warehouse_label: str,
+    only: set[tuple[int, str]] | None = None,
+) -> list[Path]:
+    """Write <out_dir>/<year>/<department>.html and .xlsx for every report, or for the reports
+    whose (fiscal_year, department) is in ``only``; return the HTML paths written.
+
+    With ``only``, the review files of keys that no longer have a report are deleted.
+    """
     reports = con.execute(
-        "SELECT report_id, department, fiscal_year, source_path FROM core.report ORDER BY fiscal_year, department"
+        "SELECT report_id, department, fiscal_year, source_path FROM core.report "
+        "ORDER BY fiscal_year, department, report_id"
     ).fetchall()
+    if only is not None:
+        wanted = {(y, d) for y, d in only}
+        live = {(y, d) for _, d, y, _ in reports}
+        # a file shared by two names that map to the same stem is kept while either lives
+        kept = {(y, review_file_stem(d)) for y, d in live}
+        for year, department in sorted(wanted - live, key=repr):
+            stem = review_file_stem(department) if department else ""
+            if year is None or not stem or (year, stem) in kept:
+                continue
+            for suffix in (".html", ".xlsx"):
+                (out_dir / str(year) / f"{stem}{suffix}").unlink(missing_ok=True)
+        reports = [r for r in reports if (r[2], r[1]) in wanted]
+        if not reports:
+            return []
+        scope, params = "report_id IN (SELECT unnest(?::VARCHAR[]))", [[r[0] for r in reports]]
+    else:
+        scope, params = "true", []
+    # two queries for all the reports, grouped here (not two per report)
+    findings: dict[str, list[dict]] = defaultdict(list)
+    for report_id, *values in con.execute(
+        f"SELECT report_id, {', '.join(_FINDING)} FROM quality.check_result "
+        f"WHERE {scope} AND NOT passed ORDER BY report_id, "
+        "CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
+        "statement_no NULLS LAST, check_id, source_location, message",
+        params,
+    ).fetchall():
+        findings[report_id].append(dict(zip(_FINDING, values, strict=True)))
+    counts: dict[str, list[tuple[str, int, int]]] = defaultdict(list)
+    for report_id, family, n, bad in con.execute(
+        "SELECT report_id, family, count(*), count(*) FILTER (WHERE NOT passed) "
+        f"FROM quality.check_result WHERE {scope} "
+        "GROUP BY report_id, family ORDER BY report_id, family",
+        params,
+    ).fetchall():
+        counts[report_id].append((family, n, bad))
+
+    template = _template()
     written: list[Path] = []
+    for folder in sorted({out_dir / str(r[2]) for r in reports}):
+        folder.mkdir(parents=True, exist_ok=True)
     for report_id, department, year, source_path in reports:
-        findings = con.execute(
-            "SELECT severity, family, check_id, message, source_text, source_location FROM quality.check_result "
-            "WHERE report_id = ? AND NOT passed ORDER BY CASE severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, "
-            "statement_no NULLS LAST, check_id",
-            [report_id],
-        ).fetchall()
-        counts = con.execute(
-            "SELECT family, count(*), count(*) FILTER (WHERE NOT passed) FROM quality.check_result "
-            "WHERE report_id = ? GROUP BY family ORDER BY family",
-            [report_id],
-        ).fetchall()
-        rows = [
-            dict(
-                zip(
-                    ("severity", "family", "check_id", "message", "source_text", "source_location"),
-                    f,
-                    strict=True,
-                )
-            )
-            for f in findings
-        ]
+        rows = findings.get(report_id, [])
         errors = sum(r["severity"] == "error" for r in rows)
         warnings = sum(r["severity"] == "warning" for r in rows)
         text, css = verdict(errors, warnings)
@@ -83,7 +118,6 @@ def write_review_reports(
             if any(r["severity"] == sev for r in rows)
         ]
         folder = out_dir / str(year)
-        folder.mkdir(parents=True, exist_ok=True)
         stem = review_file_stem(department) or report_id
         html = folder / f"{stem}.html"
         html.write_text(
@@ -97,7 +131,7 @@ def write_review_reports(
                 groups=groups,
                 families=[
                     {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
-                    for f, n, bad in counts
+                    for f, n, bad in counts.get(report_id, [])
                 ],
             ),
             encoding="utf-8",
@@ -110,40 +144,39 @@ def write_review_reports(
 def _write_xlsx(
     path: Path, department: str, year: int, verdict_text: str, rows: list[dict]
 ) -> None:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "审核意见"
-    ws.append([f"{department} {year}年度部门决算审核意见"])
-    ws.append([verdict_text])
-    ws.append([])
-    header = ["序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项"]
-    ws.append(header)
-    for cell in ws[4]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DDEBF7")
-    for i, r in enumerate(rows, start=1):
-        ws.append(
-            [
-                i,
+    tmp = path.with_suffix(".tmp.xlsx")
+    book = xlsxwriter.Workbook(
+        str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    ws = book.add_worksheet("审核意见")
+    title = book.add_format({"bold": True, "font_size": 14})
+    head = book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7"})
+    body = book.add_format({"text_wrap": True, "valign": "top"})
+    ws.write_string(0, 0, f"{department} {year}年度部门决算审核意见", title)
+    ws.write_string(1, 0, verdict_text)
+    for j, text in enumerate(_HEADER):
+        ws.write_string(3, j, text, head)
+    for i, r in enumerate(rows, start=4):
+        ws.write_number(i, 0, i - 3, body)
+        for j, value in enumerate(
+            (
                 SEVERITY_TITLES[r["severity"]][:2],
                 FAMILY_NAMES.get(r["family"], r["family"]),
                 safe_text(r["message"] or ""),
                 safe_text(r["source_text"] or ""),
                 safe_text(r["source_location"] or ""),
                 r["check_id"],
-            ]
-        )
-    ws["A1"].font = Font(bold=True, size=14)
-    for col, width in zip("ABCDEFG", (6, 8, 10, 60, 60, 14, 26), strict=True):
-        ws.column_dimensions[col].width = width
-    for row in ws.iter_rows(min_row=5):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    ws.freeze_panes = "A5"
+            ),
+            start=1,
+        ):
+            if value:
+                ws.write_string(i, j, value, body)
+            else:
+                ws.write_blank(i, j, None, body)
+    for j, width in enumerate(_WIDTHS):
+        ws.set_column_pixels(j, j, width * 7)  # exactly `width` characters in the file
+    ws.freeze_panes(4, 0)
     if rows:
-        ws.auto_filter.ref = f"A4:G{4 + len(rows)}"
-    tmp = path.with_suffix(".tmp.xlsx")
-    wb.save(tmp)
+        ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
+    book.close()
     tmp.replace(path)

@@ -157,3 +157,66 @@ def test_formula_like_text_is_neutralized():
     for text in ("=1+1", "+SUM(A1)", "-2+3", "@cmd", "\tx"):
         assert safe_text(text).startswith("'")
     assert safe_text("一般公共服务") == "一般公共服务"
+
+
+def _texts(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): p.read_text(encoding="utf-8")
+        for p in sorted(folder.rglob("*.html"))
+    }
+
+
+def test_review_reports_for_some_departments(county: Locations, con, tmp_path: Path):
+    from pipelines import review
+
+    full = tmp_path / "full"
+    review.write_review_reports(con, full, "wh")
+    departments = [
+        d
+        for (d,) in con.execute(
+            "SELECT department FROM core.report WHERE fiscal_year = 2024 ORDER BY 1"
+        ).fetchall()
+    ]
+    assert len(_texts(full)) == 10
+    # One department's report, and one whose report has gone: its old files are removed.
+    part = tmp_path / "part"
+    (part / "2024").mkdir(parents=True)
+    for suffix in (".html", ".xlsx"):
+        (part / "2024" / f"已撤销的部门{suffix}").write_text("old", encoding="utf-8")
+    written = review.write_review_reports(
+        con, part, "wh", only={(2024, departments[0]), (2024, "已撤销的部门")}
+    )
+    stem = review.review_file_stem(departments[0])
+    assert written == [part / "2024" / f"{stem}.html"]
+    assert sorted(p.name for p in (part / "2024").iterdir()) == [f"{stem}.html", f"{stem}.xlsx"]
+    assert _texts(part) == {k: v for k, v in _texts(full).items() if k == f"2024/{stem}.html"}
+    assert review.write_review_reports(con, part, "wh", only=set()) == []
+
+    # The workbook lists the same findings as the page, in the same order.
+    book = load_workbook(full / "2024" / f"{stem}.xlsx", read_only=True)
+    rows = list(book["审核意见"].iter_rows(values_only=True))
+    assert rows[0][0] == f"{departments[0]} 2024年度部门决算审核意见"
+    assert list(rows[3]) == ["序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项"]
+    report_id = con.execute(
+        "SELECT report_id FROM core.report WHERE fiscal_year = 2024 AND department = ?",
+        [departments[0]],
+    ).fetchone()[0]
+    failed = con.execute(
+        "SELECT count(*) FROM quality.check_result WHERE report_id = ? AND NOT passed",
+        [report_id],
+    ).fetchone()[0]
+    assert [r[0] for r in rows[4:]] == list(range(1, failed + 1))
+
+
+def test_exports_for_some_years(con, tmp_path: Path):
+    from pipelines.exports import export_all
+
+    (tmp_path / "2019").mkdir()
+    (tmp_path / "2019" / "部门决算对比_2019.xlsx").write_bytes(b"old")
+    exported = export_all(con, tmp_path, years={2024, 2019})
+    assert list(exported) == [2024]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2024"]  # 2019 has no reports
+    files = exported[2024]
+    assert files["workbook"] == tmp_path / "2024" / "部门决算对比_2024.xlsx"
+    assert [t for t, _, _ in files["tables"]] == [t.title for t in EXPORTS]
+    assert sorted(export_all(con, tmp_path / "all")) == [2023, 2024]
