@@ -12,6 +12,7 @@ output, so a spreadsheet never executes it.
 from __future__ import annotations
 
 import csv
+import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -317,9 +318,24 @@ def publish_charts_and_index(
 
     try:
         charts = [
-            (title, fn(frame, out, title=title))
+            (title, _drawn_once(fn, frame, out, title))
             for title, fn, frame, out in _chart_jobs(year, out_dir, files["frames"])
         ]
     except RuntimeError:  # no CJK font on this machine: tables and reports still get their index
         charts = []
     return write_index(out_dir, year, files["workbook"], files["tables"], charts, reviews)
+
+
+def _drawn_once(fn, frame: pd.DataFrame, out: Path, title: str) -> Path:
+    """Draw a chart unless the PNG already shows exactly this data: drawing is most of an
+    export's time, and an incremental run usually changes one or two departments of a year."""
+    key = hashlib.sha256(
+        f"{fn.__name__}\n{title}\n{frame.to_csv(index=False)}".encode()
+    ).hexdigest()
+    stamp = out.with_name(f".{out.name}.sha256")
+    if out.exists() and stamp.exists() and stamp.read_text() == key:
+        return out
+    stamp.unlink(missing_ok=True)
+    path = fn(frame, out, title=title)
+    stamp.write_text(key)
+    return path

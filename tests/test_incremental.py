@@ -81,6 +81,7 @@ def test_one_changed_report_rechecks_it_and_next_year(county: Path, tmp_path: Pa
     shutil.copytree(county, raw)
     loc = Locations(raw, tmp_path / "wh" / "warehouse.duckdb")
     run_pipeline(loc, workers=1)
+    charts = {p: p.stat().st_mtime_ns for p in (loc.export_dir / "2023").glob("*.png")}
     changed = sorted((raw / "2023").glob("*.txt"))[0]
     # The department re-sends its report with a correction note: new bytes, same figures.
     text = changed.read_bytes()
@@ -92,6 +93,8 @@ def test_one_changed_report_rechecks_it_and_next_year(county: Path, tmp_path: Pa
     assert steps["checks"] == 2
     assert steps["reviews"] == 2
     assert steps["exports"] == 2  # 2023 and 2024; 2022 is untouched
+    # the figures did not change: the charts are not drawn again
+    assert {p: p.stat().st_mtime_ns for p in charts} == charts
     _same_as_from_scratch(loc, tmp_path)
 
 
