@@ -7,7 +7,7 @@ own generator, five fiscal years of size/5 departments, then runs the main job e
 operator does (``python -m pipelines run``, Dagster in-process, in a fresh process) and prints:
 
 - cold: empty warehouse; warm: the same raw/ again (nothing changed); changed: one report
-  re-sent with a correction (only for sizes up to --changed-max);
+  re-sent with one figure corrected (only for sizes up to --changed-max);
 - wall time end to end, the time of each step as the pipeline logged it in meta.step_log
   (discover, read, extract, load, checks, marts, reviews, exports; ``other`` is process
   start-up, Dagster and everything between steps), reports per second;
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -92,14 +93,20 @@ def working_copy(raw: Path, dest: Path) -> Path:
 
 
 def change_one_report(raw: Path) -> str:
-    """A department re-sends its report with one corrected sentence (a new file, new bytes)."""
-    path = sorted(p for p in raw.rglob("*.txt") if not p.name.endswith(".truth.json"))[0]
+    """A department re-sends its report with one figure corrected (a new file, new bytes)."""
+    path = sorted(p for p in raw.rglob("*.txt"))[0]
     data = path.read_bytes()
-    path.unlink()  # break the hard link: the cache keeps its bytes
-    path.write_bytes(
-        data
-        + "\n（本报告已根据审核意见更正。）\n".encode("gb18030" if b"\r\n" in data else "utf-8")
+    encoding = (
+        "gb18030" if b"\r\n" in data else "utf-8-sig" if data[:3] == b"\xef\xbb\xbf" else "utf-8"
     )
+    text = data.decode(encoding)
+    # the first amount of the 三公 section, raised by 0.10 万元
+    start = text.index("三公")
+    match = re.compile(r"(\d+\.\d{2})万元").search(text, start)
+    corrected = f"{float(match.group(1)) + 0.1:.2f}万元"
+    text = text[: match.start()] + corrected + text[match.end() :]
+    path.unlink()  # break the hard link: the cache keeps its bytes
+    path.write_bytes(text.encode(encoding))
     return path.relative_to(raw).as_posix()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import duckdb
+import pyarrow as pa
 
 from pipelines.failpoints import failpoint
 from pipelines.transactions import transaction
@@ -220,11 +221,16 @@ def build_marts(
     """
     with transaction(con):
         con.execute("CREATE SCHEMA IF NOT EXISTS mart")
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE subject_name_by_year (code VARCHAR, year INTEGER, name VARCHAR)"
+        names = pa.table(
+            {
+                "code": pa.array([c for c, _, _ in catalogue_names], pa.string()),
+                "year": pa.array([y for _, y, _ in catalogue_names], pa.int32()),
+                "name": pa.array([n for _, _, n in catalogue_names], pa.string()),
+            }
         )
-        if catalogue_names:
-            con.executemany("INSERT INTO subject_name_by_year VALUES (?, ?, ?)", catalogue_names)
+        con.register("catalogue_names", names)  # one bulk insert, not a statement per row
+        con.execute("CREATE OR REPLACE TEMP TABLE subject_name_by_year AS FROM catalogue_names")
+        con.unregister("catalogue_names")
         con.execute(PRIMARY_FACT_SQL)
         con.execute(GPB_SUBJECTS_SQL)
         con.execute(DEPARTMENT_TOTALS_SQL)
