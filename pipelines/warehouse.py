@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import sys
 import time
@@ -30,6 +31,10 @@ SCHEMAS = ("core", "quality", "mart", "meta")
 LOCK_WAIT_SECONDS = float(os.environ.get("COUNTY_LOCK_WAIT_SECONDS", "600"))
 
 
+# DuckDB's buffer memory per process (a DuckDB size such as "1GB"), from the environment.
+MEMORY_LIMIT = re.sub(r"[^0-9A-Za-z.]", "", os.environ.get("COUNTY_DUCKDB_MEMORY", "1GB"))
+
+
 class WarehouseBusy(RuntimeError):
     """Another process holds the warehouse (or the run lock) for longer than we wait."""
 
@@ -43,7 +48,11 @@ def connect(
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            con = duckdb.connect(str(path), read_only=read_only)
+            # DuckDB caches up to 80% of the machine's memory by default; the warehouse is
+            # scanned, not cached, so a bound keeps a province's run small (it spills to disk).
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise

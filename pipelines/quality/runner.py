@@ -28,6 +28,8 @@ from pipelines.transactions import transaction
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completeness")
 # Findings made while reading (identity) are kept; the families above are recomputed each run.
+# Reports checked per batch: about 200 MB of frames and results at a time.
+CHECK_BATCH_REPORTS = 1000
 _RECOMPUTED = "family IN ('share', 'sum', 'yoy', 'budget', 'cross_section', 'code', 'completeness')"
 
 log = logging.getLogger(__name__)
@@ -54,63 +56,82 @@ def load_suite_files(suites_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
     return suites
 
 
+class Validator:
+    """One Great Expectations context, suite and validation definition per family; validates
+    any number of batches of frames (the checks of a large warehouse run in batches)."""
+
+    def __init__(self, suites: dict[str, dict], docs_dir: Path | None) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx  # 3–7 s: only here, once per process
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx = gx
+        self.suites = suites
+        self.docs_dir = docs_dir
+        self.context = gx.get_context(mode="ephemeral")
+        if docs_dir is not None:
+            shutil.rmtree(docs_dir, ignore_errors=True)  # Data Docs show the latest run only
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                site_name="warehouse",
+                site_config={
+                    "class_name": "SiteBuilder",
+                    "store_backend": {
+                        "class_name": "TupleFilesystemStoreBackend",
+                        "base_directory": str(docs_dir),
+                    },
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        self.source = self.context.data_sources.add_pandas("county_checks")
+        self.definitions: dict[str, object] = {}
+        self.runs = 0
+
+    def _definition(self, family: str):
+        if family not in self.definitions:
+            gx, spec = self._gx, self.suites[family]
+            suite = self.context.suites.add(
+                gx.ExpectationSuite(
+                    name=spec["name"], expectations=spec["expectations"], meta=spec["meta"]
+                )
+            )
+            batch = self.source.add_dataframe_asset(family).add_batch_definition_whole_dataframe(
+                "all_reports"
+            )
+            self.definitions[family] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=f"{family}_checks", data=batch, suite=suite)
+            )
+        return self.definitions[family]
+
+    def run(self, frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
+        """Validate each family's frame with its suite; return the failing row ids per family."""
+        failed: dict[str, set[str]] = {family: set() for family in frames}
+        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
+        for family, frame in frames.items():
+            if frame.empty or family not in self.suites:
+                continue
+            result = self._definition(family).run(
+                batch_parameters={"dataframe": frame}, result_format=result_format
+            )
+            self.runs += 1
+            for expectation in result.results:
+                for item in expectation.result.get("unexpected_index_list") or []:
+                    failed[family].add(item["row_id"] if isinstance(item, dict) else item)
+        return failed
+
+    def build_docs(self) -> None:
+        if self.docs_dir is not None and self.runs:
+            self.context.build_data_docs()  # the runs stored their results in the context
+
+
 def validate(
     frames: dict[str, pd.DataFrame], suites: dict[str, dict], docs_dir: Path | None
 ) -> dict[str, set[str]]:
     """Validate each family's frame with its suite; return the failing row ids per family."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-    import great_expectations as gx  # 5–7 s: only here, once per process
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    if docs_dir is not None:
-        shutil.rmtree(docs_dir, ignore_errors=True)  # Data Docs show the latest run only
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    if docs_dir is not None:
-        context.add_data_docs_site(
-            site_name="warehouse",
-            site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {
-                    "class_name": "TupleFilesystemStoreBackend",
-                    "base_directory": str(docs_dir),
-                },
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            },
-        )
-    source = context.data_sources.add_pandas("county_checks")
-    definitions = []
-    batches = {}
-    for family, frame in frames.items():
-        if frame.empty or family not in suites:
-            continue
-        spec = suites[family]
-        suite = context.suites.add(
-            gx.ExpectationSuite(
-                name=spec["name"], expectations=spec["expectations"], meta=spec["meta"]
-            )
-        )
-        batch = source.add_dataframe_asset(family).add_batch_definition_whole_dataframe(
-            "all_reports"
-        )
-        definitions.append(
-            context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{family}_checks", data=batch, suite=suite)
-            )
-        )
-        batches[f"{family}_checks"] = frame
-    failed: dict[str, set[str]] = {family: set() for family in frames}
-    result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
-    for definition in definitions:
-        family = definition.name.removesuffix("_checks")
-        result = definition.run(
-            batch_parameters={"dataframe": batches[definition.name]}, result_format=result_format
-        )
-        for expectation in result.results:
-            for item in expectation.result.get("unexpected_index_list") or []:
-                failed[family].add(item["row_id"] if isinstance(item, dict) else item)
-    if docs_dir is not None and definitions:
-        context.build_data_docs()  # the runs above stored their results in the context
+    validator = Validator(suites, docs_dir)
+    failed = validator.run(frames)
+    validator.build_docs()
     return failed
 
 
@@ -147,8 +168,7 @@ def run_checks(
     prior-year checks read it), or never checked. ``full`` checks every report. Nothing to
     check costs two queries and no Great Expectations import.
     """
-    timings = {}
-    started = time.perf_counter()
+    timings: dict[str, float] = {}
     keys = pending(con, "check")
     target = _reports_to_check(con, keys, full)
     orphans = con.execute(
@@ -158,32 +178,13 @@ def run_checks(
     if not target and not orphans and not keys:
         return _outcome(con, 0, timings, None)
     con.register("check_target", pa.table({"report_id": pa.array(sorted(target), pa.string())}))
-    # the reports checked, and last year's report of each (the prior-year checks read it)
-    context = """
-        SELECT report_id FROM check_target
-        UNION SELECT p.report_id FROM core.report p JOIN core.report r
-            ON p.department = r.department AND p.fiscal_year = r.fiscal_year - 1
-        WHERE r.report_id IN (SELECT report_id FROM check_target)"""
-    statements = con.execute(f"SELECT * FROM core.statement WHERE report_id IN ({context})").df()
-    functions = con.execute(
-        f"SELECT * FROM core.expenditure_by_function WHERE report_id IN ({context})"
-    ).df()
-    reports = con.execute(f"SELECT * FROM core.report WHERE report_id IN ({context})").df()
-    frames = {
-        family: frame[frame["report_id"].isin(target)].reset_index(drop=True)
-        for family, frame in build_all(statements, functions, reports, Catalogue.load()).items()
-    }
-    timings["build"] = time.perf_counter() - started
-    started = time.perf_counter()
-    failed = validate(frames, load_suite_files(), docs_dir) if target else {}
-    timings["validate"] = time.perf_counter() - started
-    results = check_results(frames, failed)
     checked_keys = keys | set(
         con.execute(
             "SELECT fiscal_year, department FROM core.report "
             "WHERE report_id IN (SELECT report_id FROM check_target) AND fiscal_year IS NOT NULL"
         ).fetchall()
     )
+    timings["build"] = timings["validate"] = timings["store"] = 0.0
     try:
         with transaction(con):
             con.execute(
@@ -192,18 +193,62 @@ def run_checks(
                 "OR report_id NOT IN (SELECT report_id FROM core.report))"
             )
             failpoint("checks.results_deleted")
-            if not results.empty:
-                con.register("new_check_result", results)
-                con.execute(
-                    "INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result"
-                )
-                con.unregister("new_check_result")
+            validator = Validator(load_suite_files(), docs_dir) if target else None
+            ordered = sorted(target)
+            # Batches bound the memory a whole province's checks take (frames, GX results).
+            for start in range(0, len(ordered), CHECK_BATCH_REPORTS):
+                _check_batch(con, ordered[start : start + CHECK_BATCH_REPORTS], validator, timings)
+            if validator is not None:
+                validator.build_docs()
             clear(con, "check")
             mark(con, "marts", checked_keys)
             mark(con, "review", checked_keys)
     finally:
         con.unregister("check_target")
     return _outcome(con, len(target), timings, docs_dir if target else None)
+
+
+def _check_batch(
+    con: duckdb.DuckDBPyConnection,
+    report_ids: list[str],
+    validator: Validator,
+    timings: dict[str, float],
+) -> None:
+    """Build, validate and store the checks of some reports (inside the caller's transaction)."""
+    started = time.perf_counter()
+    con.register("check_batch", pa.table({"report_id": pa.array(report_ids, pa.string())}))
+    try:
+        # the reports checked, and last year's report of each (the prior-year checks read it)
+        context = """
+            SELECT report_id FROM check_batch
+            UNION SELECT p.report_id FROM core.report p JOIN core.report r
+                ON p.department = r.department AND p.fiscal_year = r.fiscal_year - 1
+            WHERE r.report_id IN (SELECT report_id FROM check_batch)"""
+        statements = con.execute(
+            f"SELECT * FROM core.statement WHERE report_id IN ({context})"
+        ).df()
+        functions = con.execute(
+            f"SELECT * FROM core.expenditure_by_function WHERE report_id IN ({context})"
+        ).df()
+        reports = con.execute(f"SELECT * FROM core.report WHERE report_id IN ({context})").df()
+    finally:
+        con.unregister("check_batch")
+    wanted = set(report_ids)
+    frames = {
+        family: frame[frame["report_id"].isin(wanted)].reset_index(drop=True)
+        for family, frame in build_all(statements, functions, reports, Catalogue.load()).items()
+    }
+    timings["build"] += time.perf_counter() - started
+    started = time.perf_counter()
+    failed = validator.run(frames)
+    timings["validate"] += time.perf_counter() - started
+    started = time.perf_counter()
+    results = check_results(frames, failed)
+    if not results.empty:
+        con.register("new_check_result", results)
+        con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result")
+        con.unregister("new_check_result")
+    timings["store"] += time.perf_counter() - started
 
 
 def _reports_to_check(con: duckdb.DuckDBPyConnection, keys: set[Key], full: bool) -> set[str]:
