@@ -11,7 +11,8 @@ operator does (``python -m pipelines run``, Dagster in-process, in a fresh proce
 - wall time end to end, the time of each step as the pipeline logged it in meta.step_log
   (discover, read, extract, load, checks, marts, reviews, exports; ``other`` is process
   start-up, Dagster and everything between steps), reports per second;
-- peak memory: the largest sum of resident memory over the run's process tree (sampled).
+- peak memory: the largest proportional set size (PSS) summed over the run's process tree,
+  sampled every 0.1 s.
 
 ``startup`` is the same command on an empty raw/ folder: the fixed cost of starting a run.
 Figures vary with the machine: compare rows of one run with each other, not across machines.
@@ -113,26 +114,34 @@ def change_one_report(raw: Path) -> str:
 # -- measuring a run ----------------------------------------------------------------------------
 
 
-def _tree_rss(root_pid: int) -> int:
-    """Resident bytes of a process and all its descendants (Linux /proc)."""
+def _tree_memory(root_pid: int) -> int:
+    """Proportional set size (PSS) of a process and all its descendants, in bytes (Linux /proc).
+
+    PSS splits pages shared between processes (forked workers share their parent's) among
+    them, so the sum is the memory the run really holds; plain RSS would count them twice.
+    """
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+                ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * os.sysconf("SC_PAGE_SIZE")
     total, stack = 0, [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
+                        break
+        except OSError:
+            continue
     return total
 
 
@@ -163,7 +172,7 @@ def run_job(raw: Path, warehouse: Path, dagster_home: Path) -> dict:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
+            peak = max(peak, _tree_memory(proc.pid))
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)

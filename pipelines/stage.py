@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import time
@@ -159,6 +160,9 @@ def stage_chunk(files: list[SourceFile], staging_root: Path) -> list[StageResult
     return results
 
 
+CHUNKS_PER_WORKER = 10
+
+
 def chunks(files: list[SourceFile], workers: int) -> list[list[SourceFile]]:
     """Split work so that every worker gets several chunks (load balance) of at most 50 files."""
     size = max(1, min(50, math.ceil(len(files) / (workers * 4))))
@@ -174,7 +178,14 @@ def stage_reports(
     if workers <= 1 or len(files) < 8:
         return stage_chunk(files, staging_root) if files else []
     parts = chunks(files, workers)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # Workers are replaced after a few chunks: the native libraries (lxml, Arrow) keep memory
+    # they have freed, so one worker reading 5,000 reports would grow by about 1 GB. They fork
+    # from a server that has imported the readers once, so a new worker starts in milliseconds.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipelines.stage"])
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER
+    ) as pool:
         done = pool.map(stage_chunk, parts, [staging_root] * len(parts))
         return [r for part in done for r in part]
 
