@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import multiprocessing
 import os
 import shutil
 import time
@@ -178,16 +177,17 @@ def stage_reports(
     if workers <= 1 or len(files) < 8:
         return stage_chunk(files, staging_root) if files else []
     parts = chunks(files, workers)
-    # Workers are replaced after a few chunks: the native libraries (lxml, Arrow) keep memory
-    # they have freed, so one worker reading 5,000 reports would grow by about 1 GB. They fork
-    # from a server that has imported the readers once, so a new worker starts in milliseconds.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipelines.stage"])
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER
-    ) as pool:
-        done = pool.map(stage_chunk, parts, [staging_root] * len(parts))
-        return [r for part in done for r in part]
+    # A fresh pool of workers every few chunks each: the native libraries (lxml, Arrow) keep
+    # memory they have freed, so one worker reading 5,000 reports would grow by about 1 GB.
+    # (ProcessPoolExecutor's max_tasks_per_child can hang on Python 3.11; new pools cannot.)
+    results: list[StageResult] = []
+    per_pool = workers * CHUNKS_PER_WORKER
+    for start in range(0, len(parts), per_pool):
+        batch = parts[start : start + per_pool]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            done = pool.map(stage_chunk, batch, [staging_root] * len(batch))
+            results.extend(r for part in done for r in part)
+    return results
 
 
 def result_dict(result: StageResult) -> dict:
