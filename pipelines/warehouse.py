@@ -154,7 +154,8 @@ def plan(con: duckdb.DuckDBPyConnection, files: list[SourceFile], full: bool = F
     to_stage = [
         f for f in files if full or known.get(f.source_path) != f.sha256 or f.source_path in retry
     ]
-    unchanged = [f for f in files if f not in to_stage]
+    staged = {f.source_path for f in to_stage}  # a set: a list lookup here was O(files²)
+    unchanged = [f for f in files if f.source_path not in staged]
     removed = sorted(p for p in known if p not in present)
     return Plan(to_stage, unchanged, removed)
 
