@@ -427,6 +427,8 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
     lines.append("输出 outputs:")
     for path in summary.exports:
         lines.append(f"  {path}")
+    if not summary.exports:
+        lines.append(f"  对比表与图表 exports:     本次无变化，未重写；见 {loc.export_dir}/<年度>/")
     lines.append(f"  审核意见 review reports: {loc.reports_dir}/<年度>/<部门>.html|.xlsx")
     lines.append(f"  GX Data Docs:            {loc.data_docs_dir / 'index.html'}")
     lines.append(f"  审核数据可用 DuckDB 打开：duckdb {loc.warehouse}")
