@@ -249,6 +249,16 @@ def _is_page_number(content: str, top: float, height: float) -> bool:
     return stripped.isdigit() and len(stripped) <= 3 and (top < 80 or top > height - 50)
 
 
+def _union(x0: float, y0: float, x1: float, y1: float, g: list) -> tuple[float, ...]:
+    """The box (x0, y0, x1, y1) grown to cover grid g's box (g[0:4])."""
+    return (
+        g[0] if g[0] < x0 else x0,
+        g[1] if g[1] < y0 else y0,
+        g[2] if g[2] > x1 else x1,
+        g[3] if g[3] > y1 else y1,
+    )
+
+
 def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
     horizontals, verticals = _rulings(page)
     # Group rulings that touch into grids: a ruling joins every grid whose box (as grown so
@@ -273,14 +283,7 @@ def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
             if i != len(grids) - 1:  # the grown grid goes last, as a merged one would
                 del grids[i]
                 grids.append(g)
-            if g[0] < x0:
-                x0 = g[0]
-            if g[1] < y0:
-                y0 = g[1]
-            if g[2] > x1:
-                x1 = g[2]
-            if g[3] > y1:
-                y1 = g[3]
+            x0, y0, x1, y1 = _union(x0, y0, x1, y1, g)
             g[:6] = x0, y0, x1, y1, x1 + _TOL, y1 + _TOL
             (g[6] if is_h else g[7]).append(s)
             continue
@@ -288,14 +291,7 @@ def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
         vs: list[tuple[float, float, float]] = []
         for i in touching:  # (min and max as min() and max() would take them)
             g = grids[i]
-            if g[0] < x0:
-                x0 = g[0]
-            if g[1] < y0:
-                y0 = g[1]
-            if g[2] > x1:
-                x1 = g[2]
-            if g[3] > y1:
-                y1 = g[3]
+            x0, y0, x1, y1 = _union(x0, y0, x1, y1, g)
             hs += g[6]
             vs += g[7]
         if touching:
