@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -159,23 +160,84 @@ def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -
     ).df()
 
 
-def export_year(con: duckdb.DuckDBPyConnection, year: int, out_dir: Path) -> dict[str, object]:
-    """Workbook, CSV and Parquet of every mart for one fiscal year; returns the files written."""
+def export_year(
+    con: duckdb.DuckDBPyConnection, year: int, out_dir: Path, rewrite: bool = False
+) -> dict[str, object]:
+    """Workbook, CSV and Parquet of every mart for one fiscal year; returns the files of the year.
+
+    A file whose content would not change is not rewritten: each file's digest of the rows it
+    holds is kept in out_dir/.exports.json, so a change to one department's report rewrites the
+    tables it touches (and the workbook), not every file of every year it is compared with.
+    ``rewrite`` writes every file regardless. ``files["written"]`` lists the files written.
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     frames = {t.title: read_export(con, t, year) for t in EXPORTS}
-    # every value converted once (None if missing, 是/否, formula-safe text) for all outputs
-    cells = {
-        t.title: [_column(frames[t.title][c.name], c.kind) for c in t.columns] for t in EXPORTS
-    }
+    digests = {t.title: _digest(t, frames[t.title]) for t in EXPORTS}
+    stamps_path = out_dir / ".exports.json"
+    stamps = {} if rewrite else _read_stamps(stamps_path)
     workbook_path = out_dir / f"部门决算对比_{year}.xlsx"
-    _write_workbook(workbook_path, [(t, len(frames[t.title]), cells[t.title]) for t in EXPORTS])
+    wanted = {workbook_path.name: hashlib.sha256("".join(digests.values()).encode()).hexdigest()}
     files = []
     for table in EXPORTS:
         csv_path, parquet_path = out_dir / f"{table.title}.csv", out_dir / f"{table.title}.parquet"
-        _write_csv(csv_path, table, cells[table.title])
-        frames[table.title].to_parquet(parquet_path, index=False)
+        wanted[csv_path.name] = wanted[parquet_path.name] = digests[table.title]
         files.append((table.title, csv_path, parquet_path))
-    return {"workbook": workbook_path, "tables": files, "frames": frames}
+    stale = {
+        name
+        for name, digest in wanted.items()
+        if stamps.get(name) != digest or not (out_dir / name).exists()
+    }
+    # every value converted once (None if missing, 是/否, formula-safe text) for all outputs
+    cells = {
+        t.title: [_column(frames[t.title][c.name], c.kind) for c in t.columns]
+        for t in EXPORTS
+        if stale & {workbook_path.name, f"{t.title}.csv"}
+    }
+    if workbook_path.name in stale:
+        _write_workbook(workbook_path, [(t, len(frames[t.title]), cells[t.title]) for t in EXPORTS])
+    for table, (_, csv_path, parquet_path) in zip(EXPORTS, files, strict=True):
+        if csv_path.name in stale:
+            _replace(csv_path, lambda tmp, t=table: _write_csv(tmp, t, cells[t.title]))
+        if parquet_path.name in stale:
+            frame = frames[table.title]
+            _replace(parquet_path, lambda tmp, f=frame: f.to_parquet(tmp, index=False))
+    if stale:
+        _replace(
+            stamps_path,
+            lambda tmp: tmp.write_text(json.dumps(wanted, ensure_ascii=False, indent=0)),
+        )
+    return {
+        "workbook": workbook_path,
+        "tables": files,
+        "frames": frames,
+        "written": sorted(out_dir / name for name in stale),
+    }
+
+
+# Bump when the layout of the files changes (formats, headers, widths): every file is rewritten.
+_LAYOUT_VERSION = "1"
+
+
+def _digest(table: ExportTable, frame: pd.DataFrame) -> str:
+    """What a table's files show: its layout and its rows (values and order)."""
+    digest = hashlib.sha256(f"{_LAYOUT_VERSION}\n{table!r}\n{len(frame)}".encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _read_stamps(path: Path) -> dict[str, str]:
+    try:
+        stamps = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # missing or unreadable: every file is rewritten
+    return stamps if isinstance(stamps, dict) else {}
+
+
+def _replace(path: Path, write) -> None:
+    """Write through a temporary file and rename: a killed run never leaves half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    write(tmp)
+    tmp.replace(path)
 
 
 def _cell(value, kind: str):
@@ -244,7 +306,10 @@ def _width(text: str) -> int:
 
 
 def export_all(
-    con: duckdb.DuckDBPyConnection, export_root: Path, years: set[int] | None = None
+    con: duckdb.DuckDBPyConnection,
+    export_root: Path,
+    years: set[int] | None = None,
+    rewrite: bool = False,
 ) -> dict[int, dict[str, object]]:
     """Export every fiscal year in core.report, or only ``years``; returns the files per year.
 
@@ -262,7 +327,9 @@ def export_all(
             if folder.is_dir():
                 shutil.rmtree(folder)
         present &= set(years)
-    return {year: export_year(con, year, export_root / str(year)) for year in sorted(present)}
+    return {
+        year: export_year(con, year, export_root / str(year), rewrite) for year in sorted(present)
+    }
 
 
 def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> list[tuple]:

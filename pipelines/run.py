@@ -316,11 +316,11 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
             years = {y for y, _ in pending(con, "export")} | missing
             if not years:
                 return [], 0
-        exported = export_all(con, loc.export_dir, years=years)
+        exported = export_all(con, loc.export_dir, years=years, rewrite=full)
         reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
         written: list[str] = []
         for year, files in exported.items():
-            written.append(str(files["workbook"]))
+            written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
             review_links = [
                 (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
                 for y, dept in sorted(reviews)

@@ -220,3 +220,43 @@ def test_exports_for_some_years(con, tmp_path: Path):
     assert files["workbook"] == tmp_path / "2024" / "部门决算对比_2024.xlsx"
     assert [t for t, _, _ in files["tables"]] == [t.title for t in EXPORTS]
     assert sorted(export_all(con, tmp_path / "all")) == [2023, 2024]
+
+
+def test_exports_rewrite_only_the_files_whose_rows_changed(county: Locations, tmp_path: Path):
+    from pipelines.exports import export_year
+
+    warehouse = tmp_path / "copy.duckdb"
+    shutil.copy(county.warehouse, warehouse)
+    out = tmp_path / "2024"
+    with duckdb.connect(str(warehouse)) as con:
+        first = export_year(con, 2024, out)
+        assert len(first["written"]) == 1 + 2 * len(EXPORTS)  # workbook, CSV and Parquet
+        assert export_year(con, 2024, out)["written"] == []  # same rows: nothing rewritten
+
+        # one department's 三公 total corrected: its table and the workbook, nothing else
+        department = con.execute(
+            "SELECT min(department) FROM mart.three_public_by_department WHERE fiscal_year = 2024"
+        ).fetchone()[0]
+        con.execute(
+            "UPDATE mart.three_public_by_department SET total_wan = total_wan + 0.1 "
+            "WHERE fiscal_year = 2024 AND department = ?",
+            [department],
+        )
+        changed = export_year(con, 2024, out)
+        assert [p.name for p in changed["written"]] == sorted(
+            ["三公经费.csv", "三公经费.parquet", "部门决算对比_2024.xlsx"]
+        )
+        sheet = load_workbook(out / "部门决算对比_2024.xlsx", read_only=True)["三公经费"]
+        totals = {row[2]: row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+        expected = con.execute(
+            "SELECT total_wan FROM mart.three_public_by_department "
+            "WHERE fiscal_year = 2024 AND department = ?",
+            [department],
+        ).fetchone()[0]
+        assert totals[department] == pytest.approx(expected)
+
+        # a file deleted by hand is written again; rewrite=True writes everything
+        (out / "审核情况.csv").unlink()
+        assert [p.name for p in export_year(con, 2024, out)["written"]] == ["审核情况.csv"]
+        assert len(export_year(con, 2024, out, rewrite=True)["written"]) == 1 + 2 * len(EXPORTS)
+    assert not list(out.glob(".*.tmp"))  # written through temporary files, none left behind

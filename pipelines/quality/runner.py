@@ -1,15 +1,13 @@
 """Run the check suites over the reports that changed and store every outcome.
 
-Great Expectations is imported lazily, once per process, and validates one DataFrame per
-family covering all reports: a county of 100 reports costs one import and seven validations.
+The checks of all changed reports are built as one DataFrame per family and validated by
+Great Expectations in batches (pipelines.quality.validator), in the run's check engine when it
+started one (pipelines.quality.engine): a county of 100 reports costs seven validations.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,14 +20,16 @@ from pipelines.catalogue import Catalogue
 from pipelines.failpoints import failpoint
 from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
+from pipelines.quality.engine import CheckEngine
+from pipelines.quality.engine import current as current_engine
+from pipelines.quality.validator import Validator, load_suite_files
 from pipelines.schema import TABLES
 from pipelines.transactions import transaction
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completeness")
 # Findings made while reading (identity) are kept; the families above are recomputed each run.
-# Reports checked per batch: about 200 MB of frames and results at a time.
-CHECK_BATCH_REPORTS = 1000
+# Reports checked per batch: about 100 MB of frames at a time, two batches in flight.
+CHECK_BATCH_REPORTS = 500
 _RECOMPUTED = "family IN ('share', 'sum', 'yoy', 'budget', 'cross_section', 'code', 'completeness')"
 
 log = logging.getLogger(__name__)
@@ -45,94 +45,6 @@ class CheckOutcome:
     data_docs: str | None = None  # None when no report needed checking this run
     seconds: dict[str, float] = field(default_factory=dict)
     reports_checked: int = 0  # by this run; the counts above cover the whole warehouse
-
-
-def load_suite_files(suites_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
-    """family -> suite JSON, read from the expectations/ folder."""
-    suites = {}
-    for path in sorted(suites_dir.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
-        suites[data["meta"]["family"]] = data
-    return suites
-
-
-class Validator:
-    """One Great Expectations context, suite and validation definition per family; validates
-    any number of batches of frames (the checks of a large warehouse run in batches)."""
-
-    def __init__(self, suites: dict[str, dict], docs_dir: Path | None) -> None:
-        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        import great_expectations as gx  # 3–7 s: only here, once per process
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        self._gx = gx
-        self.suites = suites
-        self.docs_dir = docs_dir
-        self.context = gx.get_context(mode="ephemeral")
-        if docs_dir is not None:
-            shutil.rmtree(docs_dir, ignore_errors=True)  # Data Docs show the latest run only
-        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
-        if docs_dir is not None:
-            self.context.add_data_docs_site(
-                site_name="warehouse",
-                site_config={
-                    "class_name": "SiteBuilder",
-                    "store_backend": {
-                        "class_name": "TupleFilesystemStoreBackend",
-                        "base_directory": str(docs_dir),
-                    },
-                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-                },
-            )
-        self.source = self.context.data_sources.add_pandas("county_checks")
-        self.definitions: dict[str, object] = {}
-        self.runs = 0
-
-    def _definition(self, family: str):
-        if family not in self.definitions:
-            gx, spec = self._gx, self.suites[family]
-            suite = self.context.suites.add(
-                gx.ExpectationSuite(
-                    name=spec["name"], expectations=spec["expectations"], meta=spec["meta"]
-                )
-            )
-            batch = self.source.add_dataframe_asset(family).add_batch_definition_whole_dataframe(
-                "all_reports"
-            )
-            self.definitions[family] = self.context.validation_definitions.add(
-                gx.ValidationDefinition(name=f"{family}_checks", data=batch, suite=suite)
-            )
-        return self.definitions[family]
-
-    def run(self, frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
-        """Validate each family's frame with its suite; return the failing row ids per family."""
-        failed: dict[str, set[str]] = {family: set() for family in frames}
-        result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
-        for family, frame in frames.items():
-            if frame.empty or family not in self.suites:
-                continue
-            result = self._definition(family).run(
-                batch_parameters={"dataframe": frame}, result_format=result_format
-            )
-            self.runs += 1
-            for expectation in result.results:
-                for item in expectation.result.get("unexpected_index_list") or []:
-                    failed[family].add(item["row_id"] if isinstance(item, dict) else item)
-        return failed
-
-    def build_docs(self) -> None:
-        if self.docs_dir is not None and self.runs:
-            self.context.build_data_docs()  # the runs stored their results in the context
-
-
-def validate(
-    frames: dict[str, pd.DataFrame], suites: dict[str, dict], docs_dir: Path | None
-) -> dict[str, set[str]]:
-    """Validate each family's frame with its suite; return the failing row ids per family."""
-    validator = Validator(suites, docs_dir)
-    failed = validator.run(frames)
-    validator.build_docs()
-    return failed
 
 
 def check_results(frames: dict[str, pd.DataFrame], failed: dict[str, set[str]]) -> pd.DataFrame:
@@ -193,11 +105,28 @@ def run_checks(
                 "OR report_id NOT IN (SELECT report_id FROM core.report))"
             )
             failpoint("checks.results_deleted")
-            validator = Validator(load_suite_files(), docs_dir) if target else None
-            ordered = sorted(target)
+            validator = _validator(docs_dir) if target else None
+            # A department's years side by side: the prior-year checks of a batch then read
+            # reports of the batch itself, not as many again from outside it.
+            ordered = [
+                r
+                for (r,) in con.execute(
+                    "SELECT report_id FROM core.report "
+                    "WHERE report_id IN (SELECT report_id FROM check_target) "
+                    "ORDER BY department, fiscal_year, report_id"
+                ).fetchall()
+            ]
             # Batches bound the memory a whole province's checks take (frames, GX results).
+            # The check engine validates one batch while the next is built.
+            submitted: dict[str, pd.DataFrame] | None = None
             for start in range(0, len(ordered), CHECK_BATCH_REPORTS):
-                _check_batch(con, ordered[start : start + CHECK_BATCH_REPORTS], validator, timings)
+                frames = _build_batch(con, ordered[start : start + CHECK_BATCH_REPORTS], timings)
+                if submitted is not None:
+                    _store_batch(con, submitted, validator, timings)
+                validator.submit(frames)
+                submitted = frames
+            if submitted is not None:
+                _store_batch(con, submitted, validator, timings)
             if validator is not None:
                 validator.build_docs()
             clear(con, "check")
@@ -208,13 +137,19 @@ def run_checks(
     return _outcome(con, len(target), timings, docs_dir if target else None)
 
 
-def _check_batch(
-    con: duckdb.DuckDBPyConnection,
-    report_ids: list[str],
-    validator: Validator,
-    timings: dict[str, float],
-) -> None:
-    """Build, validate and store the checks of some reports (inside the caller's transaction)."""
+def _validator(docs_dir: Path | None) -> Validator | CheckEngine:
+    """The run's check engine if it started one (Great Expectations already imported there),
+    else a Validator in this process."""
+    engine = current_engine()
+    if engine is not None:
+        return engine.open(load_suite_files(), docs_dir)
+    return Validator(load_suite_files(), docs_dir)
+
+
+def _build_batch(
+    con: duckdb.DuckDBPyConnection, report_ids: list[str], timings: dict[str, float]
+) -> dict[str, pd.DataFrame]:
+    """The check frames (one per family) of some reports."""
     started = time.perf_counter()
     con.register("check_batch", pa.table({"report_id": pa.array(report_ids, pa.string())}))
     try:
@@ -239,15 +174,25 @@ def _check_batch(
         for family, frame in build_all(statements, functions, reports, Catalogue.load()).items()
     }
     timings["build"] += time.perf_counter() - started
+    return frames
+
+
+def _store_batch(
+    con: duckdb.DuckDBPyConnection,
+    frames: dict[str, pd.DataFrame],
+    validator: Validator | CheckEngine,
+    timings: dict[str, float],
+) -> None:
+    """Store the outcome of a batch submitted to the validator (in the caller's transaction)."""
     started = time.perf_counter()
-    failed = validator.run(frames)
+    failed = validator.collect()
     timings["validate"] += time.perf_counter() - started
     started = time.perf_counter()
     results = check_results(frames, failed)
     if not results.empty:
-        con.register("new_check_result", results)
-        con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM new_check_result")
-        con.unregister("new_check_result")
+        # Scanned by its variable name, not registered: a view registered inside the run's
+        # transaction keeps its frame alive until the commit (about 70 MB per 500 reports).
+        con.execute("INSERT INTO quality.check_result BY NAME SELECT * FROM results")
     timings["store"] += time.perf_counter() - started
 
 

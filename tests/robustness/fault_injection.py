@@ -299,6 +299,7 @@ class SubprocessRunner:
 _PRELOAD = [
     "pipelines.run",
     "pipelines.quality.runner",
+    "pipelines.quality.validator",
     "great_expectations",
     "pipelines.charts",
     "pipelines.export_index",
