@@ -36,10 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["COUNTY_RAW_DIR"] = str(raw)
     os.environ["COUNTY_WAREHOUSE"] = str(warehouse)
 
-    from pipelines.quality import engine
+    from pipelines import helper
 
     if any(raw.iterdir()):
-        engine.start()  # imports Great Expectations on another core while Dagster starts
+        helper.start()  # imports Great Expectations on another core while Dagster starts
 
     import dagster as dg
 
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
-    engine.finish()  # the run's resource has stopped it; this is for a run that failed early
+    helper.finish()  # the run's resource has stopped it; this is for a run that failed early
     if not result.success:
         print("运行失败，详情见上方日志或 Dagster UI（make ui）。", file=sys.stderr)
         return 1

@@ -29,8 +29,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from pipelines import helper
 from pipelines.discover import discover
-from pipelines.quality import engine
 from pipelines.quality.runner import FAMILIES
 from pipelines.review import FAMILY_NAMES
 from pipelines.run import (
@@ -55,17 +55,17 @@ class CountyFolders(dg.ConfigurableResource):
         return Locations(Path(self.raw_dir).resolve(), Path(warehouse.database).resolve())
 
 
-class CheckEngine(dg.ConfigurableResource):
-    """Great Expectations in a helper process that starts with the run (pipelines.quality.engine):
-    its 4–5 s import overlaps Dagster's start-up and the reading of files, and the Data Docs are
-    built while the review reports and exports are written. COUNTY_CHECK_ENGINE=inline checks
-    in the run's own process instead."""
+class RunHelper(dg.ConfigurableResource):
+    """A second process that starts with the run (pipelines.helper): it imports Great
+    Expectations while Dagster starts and the files are read, validates the checks, builds the
+    Data Docs and draws the charts while the run writes reviews and workbooks.
+    COUNTY_RUN_HELPER=inline runs everything in the run's own process instead."""
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        engine.start()
+        helper.start()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        engine.finish()  # waits for the Data Docs
+        helper.finish()  # waits for the Data Docs
 
 
 class IngestConfig(dg.Config):
@@ -203,7 +203,7 @@ def warehouse_update(
     context: dg.AssetExecutionContext,
     folders: CountyFolders,
     warehouse: DuckDBResource,
-    check_engine: CheckEngine,
+    run_helper: RunHelper,
 ):
     """Load, checks and marts in one step and one DuckDB transaction (see update_warehouse)."""
     update = update_warehouse(folders.locations(warehouse), context.run.run_id)
@@ -300,7 +300,9 @@ def warehouse_update(
     "(Chinese headers), CSV (UTF-8 with BOM) and Parquet per mart, charts as PNG, and an index.html "
     "linking them and every department's review report.",
 )
-def county_exports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
+def county_exports(
+    folders: CountyFolders, warehouse: DuckDBResource, run_helper: RunHelper
+) -> dg.MaterializeResult:
     files = publish_exports(folders.locations(warehouse))
     return dg.MaterializeResult(
         metadata={"files": dg.MetadataValue.json(files), "workbooks": len(files)}
@@ -386,6 +388,6 @@ defs = dg.Definitions(
         "warehouse": DuckDBResource(
             database=os.environ.get(WAREHOUSE_ENV, "warehouse/budget.duckdb")
         ),
-        "check_engine": CheckEngine(),
+        "run_helper": RunHelper(),
     },
 )

@@ -22,6 +22,8 @@ import duckdb
 import pandas as pd
 import xlsxwriter
 
+from pipelines.helper import Helper, Inline
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -160,8 +162,17 @@ def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -
     ).df()
 
 
+def read_year(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame]:
+    """The rows of every export table for one fiscal year, by table title."""
+    return {t.title: read_export(con, t, year) for t in EXPORTS}
+
+
 def export_year(
-    con: duckdb.DuckDBPyConnection, year: int, out_dir: Path, rewrite: bool = False
+    con: duckdb.DuckDBPyConnection,
+    year: int,
+    out_dir: Path,
+    rewrite: bool = False,
+    frames: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, object]:
     """Workbook, CSV and Parquet of every mart for one fiscal year; returns the files of the year.
 
@@ -171,7 +182,7 @@ def export_year(
     ``rewrite`` writes every file regardless. ``files["written"]`` lists the files written.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    frames = {t.title: read_export(con, t, year) for t in EXPORTS}
+    frames = frames if frames is not None else read_year(con, year)
     digests = {t.title: _digest(t, frames[t.title]) for t in EXPORTS}
     stamps_path = out_dir / ".exports.json"
     stamps = {} if rewrite else _read_stamps(stamps_path)
@@ -310,10 +321,13 @@ def export_all(
     export_root: Path,
     years: set[int] | None = None,
     rewrite: bool = False,
+    helper: Helper | Inline | None = None,
 ) -> dict[int, dict[str, object]]:
     """Export every fiscal year in core.report, or only ``years``; returns the files per year.
 
     A year in ``years`` that no longer has any report loses its folder under export_root.
+    With a ``helper``, the charts whose data changed are drawn by it while this process writes
+    the tables; ``files["charts"]`` then holds them for ``finish_charts``.
     """
     present = {
         r[0]
@@ -327,28 +341,36 @@ def export_all(
             if folder.is_dir():
                 shutil.rmtree(folder)
         present &= set(years)
-    return {
-        year: export_year(con, year, export_root / str(year), rewrite) for year in sorted(present)
+    frames = {year: read_year(con, year) for year in sorted(present)}
+    charts = {
+        year: start_charts(year, export_root / str(year), frames[year], helper)
+        for year in frames
+        if helper is not None
     }
+    exported = {}
+    for year, year_frames in frames.items():
+        files = export_year(con, year, export_root / str(year), rewrite, year_frames)
+        files["charts"] = charts.get(year, [])
+        exported[year] = files
+    return exported
 
 
 def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> list[tuple]:
-    """(title, chart function, data, PNG path) of each chart of one year's exports."""
-    from pipelines import charts as ch
-
+    """(title, chart function's name in pipelines.charts, data, PNG path) of each chart of one
+    year's exports. By name: matplotlib is imported only when a chart must be redrawn."""
     by_class = frames["支出按功能科目"]
     by_class = by_class[by_class["level"] == "类"]
     specs = [
         (
             "各部门一般公共预算财政拨款支出构成（按类）",
             "支出构成.png",
-            ch.chart_expenditure_by_class,
+            "chart_expenditure_by_class",
             by_class[["department", "subject_name", "amount_wan"]],
         ),
         (
             "各部门“三公”经费",
             "三公经费.png",
-            ch.chart_three_public,
+            "chart_three_public",
             frames["三公经费"][
                 ["department", "overseas_wan", "vehicle_wan", "reception_wan"]
             ].fillna(0.0),
@@ -356,53 +378,65 @@ def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> li
         (
             "各部门人均机关运行经费（万元/人）",
             "人均机关运行经费.png",
-            ch.chart_admin_per_staff,
+            "chart_admin_per_staff",
             frames["机关运行经费"][["department", "amount_wan", "per_staff_wan"]],
         ),
         (
             "各部门报告审核发现的问题",
             "审核情况.png",
-            ch.chart_quality,
+            "chart_quality",
             frames["审核情况"][["department", "errors", "warnings"]],
         ),
     ]
     return [
-        (f"{year}年{title}", fn, frame, out_dir / name)
-        for title, name, fn, frame in specs
+        (f"{year}年{title}", chart, frame, out_dir / name)
+        for title, name, chart, frame in specs
         if not frame.empty
     ]
 
 
-def publish_charts_and_index(
-    out_dir: Path, year: int, files: dict, reviews: list[tuple[str, Path]]
-) -> Path | None:
-    """Charts of the comparisons people look at, and the year's index.html.
-
-    Charts need a CJK font (fonts-wqy-microhei, installed by `make setup`); without one the
-    index is still written, listing the tables and review reports.
-    """
-    from pipelines.export_index import write_index
-
-    try:
-        charts = [
-            (title, _drawn_once(fn, frame, out, title))
-            for title, fn, frame, out in _chart_jobs(year, out_dir, files["frames"])
-        ]
-    except RuntimeError:  # no CJK font on this machine: tables and reports still get their index
-        charts = []
-    return write_index(out_dir, year, files["workbook"], files["tables"], charts, reviews)
+@dataclass
+class ChartJob:
+    title: str
+    chart: str  # function name in pipelines.charts
+    frame: pd.DataFrame
+    out: Path
+    key: str  # digest of what the PNG shows
+    ticket: int | None = None  # the helper's ticket when it is being redrawn
 
 
-def _drawn_once(fn, frame: pd.DataFrame, out: Path, title: str) -> Path:
-    """Draw a chart unless the PNG already shows exactly this data: drawing is most of an
-    export's time, and an incremental run usually changes one or two departments of a year."""
-    key = hashlib.sha256(
-        f"{fn.__name__}\n{title}\n{frame.to_csv(index=False)}".encode()
-    ).hexdigest()
-    stamp = out.with_name(f".{out.name}.sha256")
-    if out.exists() and stamp.exists() and stamp.read_text() == key:
-        return out
-    stamp.unlink(missing_ok=True)
-    path = fn(frame, out, title=title)
-    stamp.write_text(key)
-    return path
+def start_charts(
+    year: int, out_dir: Path, frames: dict[str, pd.DataFrame], helper: Helper | Inline
+) -> list[ChartJob]:
+    """Submit to the run's helper the charts whose data changed (drawing is most of an
+    export's time; an incremental run usually changes one or two departments of a year)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = []
+    for title, chart, frame, out in _chart_jobs(year, out_dir, frames):
+        key = hashlib.sha256(f"{chart}\n{title}\n{frame.to_csv(index=False)}".encode()).hexdigest()
+        job = ChartJob(title, chart, frame, out, key)
+        if not (out.exists() and _stamp(out).exists() and _stamp(out).read_text() == key):
+            _stamp(out).unlink(missing_ok=True)
+            job.ticket = helper.submit(f"pipelines.charts:{chart}", frame, out, title)
+        jobs.append(job)
+    return jobs
+
+
+def finish_charts(jobs: list[ChartJob], helper: Helper | Inline) -> list[tuple[str, Path]]:
+    """(title, PNG) of each chart once drawn; none without a CJK font (fonts-wqy-microhei,
+    installed by `make setup`): the index then lists the tables and review reports only."""
+    charts, no_font = [], False
+    for job in jobs:
+        if job.ticket is not None:
+            try:
+                helper.result(job.ticket)
+            except RuntimeError:  # no CJK font on this machine
+                no_font = True
+                continue
+            _stamp(job.out).write_text(job.key)
+        charts.append((job.title, job.out))
+    return [] if no_font else charts
+
+
+def _stamp(out: Path) -> Path:
+    return out.with_name(f".{out.name}.sha256")

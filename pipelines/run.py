@@ -18,8 +18,10 @@ import duckdb
 
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
-from pipelines.exports import export_all, publish_charts_and_index
+from pipelines.export_index import write_index
+from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
+from pipelines.helper import current as current_helper
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
@@ -316,7 +318,8 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
             years = {y for y, _ in pending(con, "export")} | missing
             if not years:
                 return [], 0
-        exported = export_all(con, loc.export_dir, years=years, rewrite=full)
+        helper = current_helper()
+        exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
         reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
         written: list[str] = []
         for year, files in exported.items():
@@ -327,9 +330,15 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
                 if y == year
                 and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
             ]
-            index = publish_charts_and_index(loc.export_dir / str(year), year, files, review_links)
-            if index is not None:
-                written.append(str(index))
+            index = write_index(
+                loc.export_dir / str(year),
+                year,
+                files["workbook"],
+                files["tables"],
+                finish_charts(files["charts"], helper),
+                review_links,
+            )
+            written.append(str(index))
             failpoint("exports.year_written")
         clear(con, "export")
         return written, len(exported)

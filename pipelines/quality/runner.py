@@ -1,8 +1,8 @@
 """Run the check suites over the reports that changed and store every outcome.
 
 The checks of all changed reports are built as one DataFrame per family and validated by
-Great Expectations in batches (pipelines.quality.validator), in the run's check engine when it
-started one (pipelines.quality.engine): a county of 100 reports costs seven validations.
+Great Expectations in batches (pipelines.quality.validator), in the run's helper process when
+it started one (pipelines.helper): a county of 100 reports costs seven validations.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pyarrow as pa
 
 from pipelines.catalogue import Catalogue
 from pipelines.failpoints import failpoint
+from pipelines.helper import Helper, Inline
+from pipelines.helper import current as current_helper
 from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
-from pipelines.quality.engine import CheckEngine
-from pipelines.quality.engine import current as current_engine
-from pipelines.quality.validator import Validator, load_suite_files
+from pipelines.quality.validator import load_suite_files
 from pipelines.schema import TABLES
 from pipelines.transactions import transaction
 
@@ -30,6 +30,7 @@ FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completen
 # Findings made while reading (identity) are kept; the families above are recomputed each run.
 # Reports checked per batch: about 100 MB of frames at a time, two batches in flight.
 CHECK_BATCH_REPORTS = 500
+VALIDATE = "pipelines.quality.validator:validate_batch"
 _RECOMPUTED = "family IN ('share', 'sum', 'yoy', 'budget', 'cross_section', 'code', 'completeness')"
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,11 @@ def run_checks(
                 "OR report_id NOT IN (SELECT report_id FROM core.report))"
             )
             failpoint("checks.results_deleted")
-            validator = _validator(docs_dir) if target else None
+            helper = current_helper()
+            if target:
+                helper.call(
+                    "pipelines.quality.validator:open_session", load_suite_files(), docs_dir
+                )
             # A department's years side by side: the prior-year checks of a batch then read
             # reports of the batch itself, not as many again from outside it.
             ordered = [
@@ -117,33 +122,24 @@ def run_checks(
                 ).fetchall()
             ]
             # Batches bound the memory a whole province's checks take (frames, GX results).
-            # The check engine validates one batch while the next is built.
-            submitted: dict[str, pd.DataFrame] | None = None
+            # The helper process validates one batch while the next is built.
+            submitted: tuple[dict[str, pd.DataFrame], int] | None = None
             for start in range(0, len(ordered), CHECK_BATCH_REPORTS):
                 frames = _build_batch(con, ordered[start : start + CHECK_BATCH_REPORTS], timings)
                 if submitted is not None:
-                    _store_batch(con, submitted, validator, timings)
-                validator.submit(frames)
-                submitted = frames
+                    _store_batch(con, *submitted, helper, timings)
+                submitted = (frames, helper.submit(VALIDATE, frames))
             if submitted is not None:
-                _store_batch(con, submitted, validator, timings)
-            if validator is not None:
-                validator.build_docs()
+                _store_batch(con, *submitted, helper, timings)
+            if target and docs_dir is not None:
+                # built while the run goes on; the results are stored whatever becomes of them
+                helper.submit("pipelines.quality.validator:build_session_docs", detach=True)
             clear(con, "check")
             mark(con, "marts", checked_keys)
             mark(con, "review", checked_keys)
     finally:
         con.unregister("check_target")
     return _outcome(con, len(target), timings, docs_dir if target else None)
-
-
-def _validator(docs_dir: Path | None) -> Validator | CheckEngine:
-    """The run's check engine if it started one (Great Expectations already imported there),
-    else a Validator in this process."""
-    engine = current_engine()
-    if engine is not None:
-        return engine.open(load_suite_files(), docs_dir)
-    return Validator(load_suite_files(), docs_dir)
 
 
 def _build_batch(
@@ -180,12 +176,13 @@ def _build_batch(
 def _store_batch(
     con: duckdb.DuckDBPyConnection,
     frames: dict[str, pd.DataFrame],
-    validator: Validator | CheckEngine,
+    ticket: int,
+    helper: Helper | Inline,
     timings: dict[str, float],
 ) -> None:
-    """Store the outcome of a batch submitted to the validator (in the caller's transaction)."""
+    """Store the outcome of a batch submitted for validation (in the caller's transaction)."""
     started = time.perf_counter()
-    failed = validator.collect()
+    failed = helper.result(ticket)
     timings["validate"] += time.perf_counter() - started
     started = time.perf_counter()
     results = check_results(frames, failed)

@@ -1,8 +1,9 @@
 """Great Expectations, and nothing else: the suites in expectations/ validate frames of checks.
 
 Importing Great Expectations costs 4–5 s (it imports scipy, SQLAlchemy and Altair with every
-expectation), so it happens here, on first use, once per process; a main-job run does it in the
-check engine's process (pipelines.quality.engine) while the rest of the run starts.
+expectation), so it happens here, on first use, once per process; a main-job run does it in its
+helper process (pipelines.helper) while the rest of the run starts. The session functions at
+the end are what the checks call through the helper.
 """
 
 from __future__ import annotations
@@ -64,7 +65,6 @@ class Validator:
         self.source = self.context.data_sources.add_pandas("county_checks")
         self.definitions: dict[str, object] = {}
         self.runs = 0
-        self._collected: list[dict[str, set[str]]] = []
 
     def _definition(self, family: str):
         if family not in self.definitions:
@@ -98,13 +98,28 @@ class Validator:
                     failed[family].add(item["row_id"] if isinstance(item, dict) else item)
         return failed
 
-    def submit(self, frames: dict[str, pd.DataFrame]) -> None:
-        """Validate now; ``collect`` returns the result (the check engine's calls, in-process)."""
-        self._collected.append(self.run(frames))
-
-    def collect(self) -> dict[str, set[str]]:
-        return self._collected.pop(0)
-
     def build_docs(self) -> None:
         if self.docs_dir is not None and self.runs:
             self.context.build_data_docs()  # the runs stored their results in the context
+
+
+# -- one validation session per run, in whichever process validates (see pipelines.helper) ----
+
+_session: Validator | None = None
+
+
+def open_session(suites: dict[str, dict], docs_dir: Path | None) -> None:
+    global _session
+    _session = Validator(suites, docs_dir)
+
+
+def validate_batch(frames: dict[str, pd.DataFrame]) -> dict[str, set[str]]:
+    """The failing row ids per family of one batch of check frames."""
+    if _session is None:
+        raise RuntimeError("open_session() first")
+    return _session.run(frames)
+
+
+def build_session_docs() -> None:
+    if _session is not None:
+        _session.build_docs()
