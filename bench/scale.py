@@ -21,6 +21,7 @@ Figures vary with the machine: compare rows of one run with each other, not acro
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -263,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
 
+    compileall.compile_dir(ROOT / "pipelines", quiet=1)  # as `make run` does before a run
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="county-bench-") as tmp:
         work = Path(tmp)

@@ -7,6 +7,7 @@ appears in the Dagster UI, then prints a summary for the operator.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from pathlib import Path
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
         else dg.DagsterInstance.ephemeral()
     )
     try:
-        with run_lock(warehouse):
+        with instance, run_lock(warehouse):  # the instance's storage is closed on the way out
             result = _execute(definitions, instance, args.force)
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
@@ -85,5 +86,15 @@ def _execute(definitions, instance, force: bool):
     return job.execute_in_process(instance=instance, run_config=run_config)
 
 
+def _exit(code: int) -> None:
+    """Leave without the interpreter's teardown of every Dagster, pandas and DuckDB object (about
+    a second): by now the warehouse, Dagster's storage and every output file are written and
+    closed, and the run's helper process has stopped."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -126,20 +126,18 @@ class Helper:
     def close(self, timeout: float = FINISH_TIMEOUT_S) -> None:
         """Wait for the calls still due (Data Docs), then stop the process."""
         try:
-            if self._process.is_alive() and self._received < self._sent:
-                self._conn.send(None)  # no more calls: the helper answers the rest and exits
+            if self._process.is_alive():
                 while self._received < self._sent:
                     if not self._conn.poll(timeout):
                         raise HelperError(f"the run's helper did not answer in {timeout:.0f} s")
                     self._receive()
         finally:
             self._conn.close()
-            # Nothing is due: a helper still warming up (a run with nothing to check) is not
-            # waited for; one that has answered everything exits by itself at once.
-            self._process.join(0.5)
+            # Every call is answered (its files written) or the helper is still warming up for
+            # a run that had nothing for it: nothing is lost by not waiting for it to exit.
             if self._process.is_alive():
                 self._process.kill()
-                self._process.join()
+            self._process.join()
 
     def _receive(self) -> None:
         try:
@@ -163,18 +161,14 @@ class Helper:
 
 
 def _serve(conn: Connection, warm_up: tuple[str, ...]) -> None:
-    """The helper's side: the slow imports first, then calls in order until told to stop."""
+    """The helper's side: the slow imports first, then calls in order until the pipe closes."""
     for name in warm_up:
         _function(name)()
     while True:
         try:
             request = conn.recv()
-        except EOFError:  # the run is gone
-            os._exit(0)
-        if request is None:
-            conn.close()
-            # Nothing is left to flush (every file written is closed); skipping the interpreter's
-            # clean-up of Great Expectations saves the run most of a second.
+        except EOFError:  # the run has closed the pipe, or is gone
+            # every answer was sent after its files were closed: skip the interpreter's teardown
             os._exit(0)
         function, args = request
         try:
