@@ -30,6 +30,7 @@ FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completen
 # Findings made while reading (identity) are kept; the families above are recomputed each run.
 # Reports checked per batch: about 100 MB of frames at a time, two batches in flight.
 CHECK_BATCH_REPORTS = 500
+OPEN_SESSION = "pipelines.quality.validator:open_session"
 VALIDATE = "pipelines.quality.validator:validate_batch"
 _RECOMPUTED = "family IN ('share', 'sum', 'yoy', 'budget', 'cross_section', 'code', 'completeness')"
 
@@ -107,10 +108,8 @@ def run_checks(
             )
             failpoint("checks.results_deleted")
             helper = current_helper()
-            if target:
-                helper.call(
-                    "pipelines.quality.validator:open_session", load_suite_files(), docs_dir
-                )
+            # not waited for: the helper may still be importing Great Expectations
+            opened = helper.submit(OPEN_SESSION, load_suite_files(), docs_dir) if target else None
             # A department's years side by side: the prior-year checks of a batch then read
             # reports of the batch itself, not as many again from outside it.
             ordered = [
@@ -129,6 +128,9 @@ def run_checks(
                 if submitted is not None:
                     _store_batch(con, *submitted, helper, timings)
                 submitted = (frames, helper.submit(VALIDATE, frames))
+                if opened is not None:  # its failure, if any, is the one to report
+                    helper.result(opened)
+                    opened = None
             if submitted is not None:
                 _store_batch(con, *submitted, helper, timings)
             if target and docs_dir is not None:
