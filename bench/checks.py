@@ -28,7 +28,12 @@ CHECK = (
 
 def build(root: Path, reports: int) -> Locations:
     raw = root / "raw"
-    generate_county(raw, n_departments=max(1, reports // 2), years=(2023, 2024) if reports > 1 else (2024,), seed=5)
+    generate_county(
+        raw,
+        n_departments=max(1, reports // 2),
+        years=(2023, 2024) if reports > 1 else (2024,),
+        seed=5,
+    )
     loc = Locations(raw, root / "wh" / "budget.duckdb")
     ingest(loc)
     load(loc)
@@ -38,7 +43,10 @@ def build(root: Path, reports: int) -> Locations:
 def timed_check(loc: Locations) -> tuple[float, float, float, float, int]:
     started = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", CHECK, str(loc.raw_dir), str(loc.warehouse)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHECK, str(loc.raw_dir), str(loc.warehouse)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     wall = time.perf_counter() - started
     inner, build_s, validate_s, rows = out.stdout.split()[-4:]
@@ -54,9 +62,13 @@ def main() -> None:
         large = build(Path(tmp) / "many", args.reports)
         results = {"1 report": timed_check(small), f"{args.reports} reports": timed_check(large)}
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{'warehouse':<14} {'process s':>10} {'check s':>8} {'build s':>8} {'GX s':>7} {'outcomes':>9}")
+    print(
+        f"{'warehouse':<14} {'process s':>10} {'check s':>8} {'build s':>8} {'GX s':>7} {'outcomes':>9}"
+    )
     for name, (wall, inner, build_s, validate_s, rows) in results.items():
-        print(f"{name:<14} {wall:>10.2f} {inner:>8.2f} {build_s:>8.2f} {validate_s:>7.2f} {rows:>9}")
+        print(
+            f"{name:<14} {wall:>10.2f} {inner:>8.2f} {build_s:>8.2f} {validate_s:>7.2f} {rows:>9}"
+        )
     (w1, *_), (wn, *_) = results.values()
     print(f"extra cost of {args.reports} reports over 1: {wn - w1:.2f} s (ratio {wn / w1:.2f})")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +23,12 @@ def import_gx():
     """The great_expectations module, imported quietly (no analytics, no progress bars)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    from tqdm import tqdm
 
+    # GX's progress bars, even switched off, make tqdm create a multiprocessing lock: a named
+    # semaphore that a helper process stopped at the end of a run would leave behind (and
+    # Python would warn about). A thread lock is all one process needs.
+    tqdm.set_lock(threading.RLock())
     return gx
 
 
