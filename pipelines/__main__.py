@@ -39,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from pipelines import helper
 
-    if any(raw.iterdir()):
-        helper.start()  # imports Great Expectations on another core while Dagster starts
+    helper.start()  # imports Great Expectations on another core while Dagster starts
 
     import dagster as dg
 

@@ -48,29 +48,17 @@ def _function(name: str):
     return getattr(importlib.import_module(module), function)
 
 
-class Inline:
-    """The helper's calls, run in this process when they are submitted."""
+class _Calls:
+    """What both ways of running the calls share: answers kept by ticket until redeemed."""
 
     def __init__(self) -> None:
-        self._outcomes: dict[int, tuple[bool, Any]] = {}
-        self._next = 0
+        self._answers: dict[int, tuple[bool, Any]] = {}  # (ok, value or exception)
 
     def submit(self, function: str, *args: Any, detach: bool = False) -> int:
-        ticket, self._next = self._next, self._next + 1
-        try:
-            value = _function(function)(*args)
-        except Exception as exc:
-            if detach:
-                log.warning("%s failed: %s", function, exc, exc_info=True)
-                return ticket
-            self._outcomes[ticket] = (False, exc)
-            return ticket
-        if not detach:
-            self._outcomes[ticket] = (True, value)
-        return ticket
+        raise NotImplementedError
 
     def result(self, ticket: int) -> Any:
-        ok, value = self._outcomes.pop(ticket)
+        ok, value = self._answers.pop(ticket)
         if not ok:
             raise value
         return value
@@ -78,14 +66,32 @@ class Inline:
     def call(self, function: str, *args: Any) -> Any:
         return self.result(self.submit(function, *args))
 
-    def close(self, timeout: float = FINISH_TIMEOUT_S) -> None:
-        self._outcomes.clear()
+
+class Inline(_Calls):
+    """The helper's calls, run in this process when they are submitted."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._next = 0
+
+    def submit(self, function: str, *args: Any, detach: bool = False) -> int:
+        ticket, self._next = self._next, self._next + 1
+        try:
+            answer = (True, _function(function)(*args))
+        except Exception as exc:
+            answer = (False, exc)
+            if detach:
+                log.warning("%s failed: %s", function, exc, exc_info=True)
+        if not detach:
+            self._answers[ticket] = answer
+        return ticket
 
 
-class Helper:
+class Helper(_Calls):
     """The helper process and the pipe to it. Answers come back in the order of the calls."""
 
     def __init__(self, warm_up: tuple[str, ...] = WARM_UP) -> None:
+        super().__init__()
         # spawn: a fresh interpreter, whatever threads (Dagster, DuckDB) this process runs
         ctx = mp.get_context("spawn")
         self._conn, child = ctx.Pipe()
@@ -97,7 +103,6 @@ class Helper:
         self._sent = 0  # tickets are the calls' sequence numbers
         self._received = 0
         self._detached: set[int] = set()
-        self._answers: dict[int, tuple[bool, Any]] = {}  # received, not yet redeemed
 
     def submit(self, function: str, *args: Any, detach: bool = False) -> int:
         ticket = self._sent
@@ -115,13 +120,7 @@ class Helper:
             if ticket >= self._sent or ticket < self._received:
                 raise HelperError(f"no call {ticket} is waiting for its answer")
             self._receive()
-        ok, value = self._answers.pop(ticket)
-        if not ok:
-            raise value
-        return value
-
-    def call(self, function: str, *args: Any) -> Any:
-        return self.result(self.submit(function, *args))
+        return super().result(ticket)
 
     def close(self, timeout: float = FINISH_TIMEOUT_S) -> None:
         """Wait for the calls still due (Data Docs), then stop the process."""
