@@ -24,15 +24,17 @@ from pipelines.errors import IngestError
 from pipelines.text import compact
 
 _ORG_SUFFIX = r"(?:人民政府办公室|人民政府|办公室|街道办事处|管理委员会|委员会|联合会|总工会|工作部|局|委|办|中心|院|所|馆|站|队|部|会|处|社|镇|乡|学校|医院|法院|检察院)"
+# What a report covers, printed after the name: "XX局（本级）", "XX委员会（汇总）".
+_SCOPE = r"(?:\((?:本级|汇总|合并|本部|部门汇总|单位汇总|含下属单位)\))?"
 _TITLE = re.compile(
-    rf"^(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX})(?:\(本级\))?(?P<year>20\d{{2}})年度?部门决算"
+    rf"^(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX}){_SCOPE}(?P<year>20\d{{2}})年度?部门决算"
 )
 # "2023年度XX局部门决算": the year first, as many titles and cover pages print it.
 _TITLE_YEAR_FIRST = re.compile(
-    rf"^(?P<year>20\d{{2}})年度?(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX})(?:\(本级\))?部门决算"
+    rf"^(?P<year>20\d{{2}})年度?(?P<dept>[^\d，。:：]{{2,40}}?{_ORG_SUFFIX}){_SCOPE}部门决算"
 )
 _YEAR_ONLY = re.compile(r"(?P<year>20\d{2})年度?部门决算")
-_DEPT_LINE = re.compile(rf"^(?:中共)?[^\d，。:：\s]{{2,30}}{_ORG_SUFFIX}$")
+_DEPT_LINE = re.compile(rf"^(?P<dept>(?:中共)?[^\d，。:：\s]{{2,30}}{_ORG_SUFFIX}){_SCOPE}$")
 _DEPT_IN_TEXT = re.compile(
     rf"(?P<dept>[^\d，。:：、\s“”\"]{{2,30}}?{_ORG_SUFFIX})(?:内设|下设|核定|共有|主要职责|是)"
 )
@@ -85,16 +87,18 @@ def from_content(doc: Document) -> tuple[str | None, int | None]:
             return m.group("dept"), int(m.group("year"))
         # Title split over two lines: "XX局" then "2023年度部门决算".
         m = _YEAR_ONLY.match(line)
-        if m and i > 0 and _DEPT_LINE.match(head[i - 1]):
-            return head[i - 1], int(m.group("year"))
+        dept_line = _DEPT_LINE.match(head[i - 1]) if m and i > 0 else None
+        if m and dept_line:
+            return dept_line.group("dept"), int(m.group("year"))
     for line in head:
         m = _YEAR_ONLY.search(line)
         if m:
             year = int(m.group("year"))
             break
     for line in head[:5]:
-        if _DEPT_LINE.match(line) and not line.startswith("第"):
-            dept = line
+        dept_line = _DEPT_LINE.match(line)
+        if dept_line and not line.startswith("第"):
+            dept = dept_line.group("dept")
             break
     if dept is None:
         for line in head:
@@ -143,12 +147,40 @@ def title_area(doc: Document) -> list[str]:
     return lines
 
 
+# A table's title line: "收支预算总表", "财政拨款支出预算表（功能科目）", "公开03表 支出决算表".
+_TABLE_TITLE = re.compile(r"(?P<kind>预算|决算)(?:总)?表")
+_TABLE_TITLE_MAX = 40
+
+
+def _table_titles_only_budget(doc: Document) -> str | None:
+    """The first budget table title when the document's table titles name 预算表 and never
+    决算表: a tables-only budget package (no cover, no title page) is still a budget."""
+    first_budget = None
+    for block in doc.blocks:
+        text = compact(block.text) if block.kind == "paragraph" else ""
+        if not text or len(text) > _TABLE_TITLE_MAX:
+            continue
+        m = _TABLE_TITLE.search(text)
+        if m is None:
+            continue
+        if m.group("kind") == "决算":
+            return None
+        first_budget = first_budget or text
+    return first_budget
+
+
 def document_kind(doc: Document) -> tuple[str, str] | None:
     """None for a 部门决算 (or a document without a recognizable title); otherwise what the
     title says the document is, ("budget" | "government_final", title)."""
     lines = title_area(doc)
     joined = "".join(lines)  # a title may be wrapped over several lines
-    if not joined or _DEPARTMENT_FINAL.search(joined):
+    if _DEPARTMENT_FINAL.search(joined):
+        return None
+    if "决算" not in joined:
+        budget_table = _table_titles_only_budget(doc)
+        if budget_table:
+            return "budget", budget_table
+    if not joined:
         return None
     title = " ".join(lines)[:80]
     if "决算" not in joined and any(_BUDGET.search(t) for t in [*lines, joined]):

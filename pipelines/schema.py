@@ -104,6 +104,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("unit", "VARCHAR"),
         ("header_rows", "INTEGER"),
         ("columns", "VARCHAR"),  # column roles the recognizer read from the header
+        ("ordinal_columns", "VARCHAR"),  # columns of row numbers (行次, 序号), never amounts
         ("row_count", "INTEGER"),
         ("is_empty", "BOOLEAN"),  # 本表无数据
         ("first_location", "VARCHAR"),

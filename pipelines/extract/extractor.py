@@ -8,12 +8,13 @@ from collections import deque
 from dataclasses import dataclass
 
 from pipelines.catalogue import Resolver
+from pipelines.catalogue.resolver import name_key
 from pipelines.document import Block, Document
 from pipelines.extract.narrative import NarrativeExtractor
 from pipelines.extract.projects import parse_projects
 from pipelines.extract.sections import PART_KINDS, SectionTracker, heading_style
 from pipelines.extract.statement import Statement
-from pipelines.extract.tables import TableExtractor
+from pipelines.extract.tables import TableExtractor, standard_table_name
 from pipelines.text import compact
 
 _TERMINAL = tuple("。！？!?")
@@ -24,6 +25,8 @@ _LIST_ITEM = re.compile(
 _PATH_REST = re.compile(r"^[(（](?:类|款|项)[)）]")
 _OPEN_PATH = re.compile(r"[(（](?:类|款)[)）][^(（)）]*$")  # a subject path cut before its end
 _PATH_END = re.compile(r"^[^，。；,;]{0,20}[(（](?:款|项)[)）]")
+# "…年初预算为" + "289.59 万元": a line that stops before the figure its verb introduces.
+_OPEN_PREDICATE = ("为", "是", "达", "共计", "合计")
 _UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
@@ -85,7 +88,7 @@ def extract_document(
                 )
             )
         else:
-            title = next((t for t in reversed(recent) if re.search(r"表|图|结构|情况", t)), "")
+            title = table_title(list(recent))
             factor = _unit_factor(list(recent) + [r.text for r in unit[:3]])
             part = "annex" if tracker.part == "annex" else "table"
             section = " > ".join(x for x in (tracker.path, title.strip()) if x)
@@ -93,14 +96,68 @@ def extract_document(
             projects.extend(parse_projects(unit))
             last_table = (title, 0)
             recent.clear()
+    resolve_through_tables(out)
     return out, tables.recognized, projects
 
 
+_LEVEL_DIGITS = {"类": 3, "款": 5, "项": 7}
+
+
+def resolve_through_tables(statements: list[Statement]) -> None:
+    """A narrative subject the catalogue does not know takes the code the report's own tables
+    print beside the same name, under the same parent, at the same level; one code only."""
+    printed: dict[str, set[str]] = {}
+    for st in statements:
+        if st.part in ("table", "annex") and st.subject_code and st.subject_name:
+            printed.setdefault(name_key(st.subject_name), set()).add(st.subject_code)
+    if not printed:
+        return
+    for st in statements:
+        if st.subject_code or not st.subject_name or st.part in ("table", "annex"):
+            continue
+        level = re.findall(r"\((类|款|项)\)", st.label or "")
+        if not level:
+            continue
+        digits = _LEVEL_DIGITS[level[-1]]
+        codes = {
+            c
+            for c in printed.get(name_key(st.subject_name), ())
+            if len(c) == digits and c.startswith(st.subject_parent or "")
+        }
+        if len(codes) == 1:
+            st.subject_code = codes.pop()
+            st.subject_level = level[-1]
+            st.resolution_warning = None
+
+
+# Lines above a table that are not its title: the note, the unit or department line.
+_NOT_A_TITLE = re.compile(
+    r"^(?:注|说明|备注|资料来源|单位|金额单位|编制(?:部门|单位)|部门|填报)[:：]?"
+)
+_TITLE_MAX_CHARS = 50
+UNIT_FACTORS = {"万元": 1.0, "千元": 0.1, "元": 1 / 10000, "亿元": 10000.0}
+
+
+def table_title(lines: list[str]) -> str:
+    """The title of the table these lines precede: the nearest line naming a standard table,
+    else the nearest short line with 表/图/结构/情况 that is not a note or a unit line."""
+    candidates = [
+        t
+        for t in reversed(lines)
+        if len(compact(t)) <= _TITLE_MAX_CHARS and not _NOT_A_TITLE.match(compact(t))
+    ]
+    named = next((t for t in candidates if standard_table_name(t)), None)
+    if named is not None:
+        return named
+    return next((t for t in candidates if re.search(r"表|图|结构|情况", t)), "")
+
+
 def _unit_factor(texts: list[str]) -> float:
+    """万元 per printed unit, from the table's "单位：万元" / "金额单位：元" / "单位：千元" line."""
     for text in texts:
-        m = re.search(r"单位[:：]\s*(万元|元)", compact(text))
+        m = re.search(r"单位[:：]\s*(万元|千元|亿元|元)", compact(text))
         if m:
-            return 1.0 if m.group(1) == "万元" else 1 / 10000
+            return UNIT_FACTORS[m.group(1)]
     return 1.0
 
 
@@ -159,6 +216,6 @@ def _continues(previous_line: str, line: str, source_format: str) -> bool:
         return False  # a heading; but a long "（1）…" list item wrapped by the layout goes on
     if _LIST_ITEM.match(line):
         return False  # "1.因公出国（境）经费…": a new item, even after "其中："
-    if _UNIT_START.match(line) or prev.endswith(_CLAUSE_END):
+    if _UNIT_START.match(line) or prev.endswith(_CLAUSE_END) or prev.endswith(_OPEN_PREDICATE):
         return True  # "货物采购金额 122.43" + "万元、工程…"; "其中：" + the list it opens
     return len(prev) >= _WRAP_MIN_CHARS

@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 
 from pipelines.catalogue import Resolver
 from pipelines.extract.statement import Statement
-from pipelines.extract.vocabulary import COUNT_UNITS, COUNTERPART, count_metric, metrics_for_label
+from pipelines.extract.vocabulary import (
+    COUNT_UNITS,
+    COUNTERPART,
+    FISCAL_OF,
+    count_metric,
+    metrics_for_label,
+)
 
 _NUMBER = re.compile(r"(?<![\d.])(-?\d[\d,]*(?:\.\d+)?)")
 _UNIT = re.compile(rf"\s*(亿元|万元|元|%|{COUNT_UNITS})")
@@ -36,6 +42,20 @@ _BUDGET = re.compile(r"(?:年初|全年|调整后)?预算(?:数|金额|安排)?(
 _COMPLETION = re.compile(r"完成(?:了)?(?:年初|全年|调整后)?预算(?:数)?的?$")
 _SHARE = re.compile(r"占(?P<of>[^占]{0,20}?的)?(?:比重|比例)?(?:为)?$")
 _THRESHOLD_LEFT = re.compile(r"单价$|单价在?$")
+_FUND_QUALIFIER = re.compile(r"(?:政府性基金|国有资本经营)预算(?:财政)?拨款")
+_ALL_FUNDS_TOTALS = {
+    "carryover_begin",
+    "carryover_end",
+    "income_total",
+    "expenditure_total",
+    "income_current_year",
+    "expenditure_current_year",
+}
+# "财政拨款收入总计、支出总计均为…": a qualifier printed once for both totals.
+_SHARED_QUALIFIER = re.compile(r"(?P<q>[^，,；;。、]*?财政拨款)收入(?:总计|合计)、")
+# "共涉及资金940.15万元", "涉及一般公共预算支出0万元": the funds an evaluation covers (often a
+# budget), not the metric the words name; its share is of no stated figure either.
+_SCOPE_LABEL = re.compile(r"涉及|覆盖")
 _THRESHOLD_RIGHT = re.compile(r"^\s*(?:\(含\))?\s*(?:以上|以下|以内)")
 
 _CLEAN = [
@@ -70,8 +90,14 @@ def is_generic(label: str) -> bool:
     return bool(_GENERIC.fullmatch(label)) and not metrics_for_label(label)
 
 
+# A number printed letter-spaced ("9 9 9 . 8 3万元", PDF layout with character spacing): at
+# least three single characters of a number, one space apart. Two ("共 7 个") are left alone.
+_SPACED_NUMBER = re.compile(r"(?<![\d.,])\d(?: [\d.,]){2,}(?![\d])")
+
+
 def normalize_with_map(original: str) -> tuple[str, list[int]]:
-    """NFKC per character, keeping for each normalized char the index of its original char."""
+    """NFKC per character, keeping for each normalized char the index of its original char;
+    a letter-spaced number is closed up."""
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(original):
@@ -79,7 +105,16 @@ def normalize_with_map(original: str) -> tuple[str, list[int]]:
         n = n.replace("“", '"').replace("”", '"').replace("\u3000", " ").replace("\xa0", " ")
         out.append(n)
         index.extend([i] * len(n))
-    return "".join(out), index
+    norm = "".join(out)
+    if " " not in norm:
+        return norm, index
+    drop: set[int] = set()
+    for m in _SPACED_NUMBER.finditer(norm):
+        drop.update(k for k in range(m.start(), m.end()) if norm[k] == " ")
+    if not drop:
+        return norm, index
+    keep = [k for k in range(len(norm)) if k not in drop]
+    return "".join(norm[k] for k in keep), [index[k] for k in keep]
 
 
 @dataclass
@@ -126,7 +161,8 @@ class NarrativeExtractor:
         used = any(st.subject_level for st in state.statements)
         if paths and paths[-1][1] > 0 and not used:
             self.carry = paths[-1][2]  # a path with no figure yet
-        elif used or paths:
+        elif used or (paths and paths[-1][1] > 0) or state.statements:
+            # A paragraph without any figure ("主要用于：…") keeps the carried path.
             self.carry = None
         for offset, st in enumerate(state.statements):
             st.statement_no = next_no + offset
@@ -146,6 +182,8 @@ class NarrativeExtractor:
         sentence_stmts: list[Statement] = []
         last_change: list[Statement] = []
         cursor = s_start
+        in_scope = False  # after "涉及…" the sentence lists the funds an evaluation covers
+        fund_sentence = False  # the sentence is about one fund's figures
 
         def new(label: str, metric: str | None, **kw) -> Statement:
             st = Statement(
@@ -180,6 +218,10 @@ class NarrativeExtractor:
             raw_left = norm[left_start : tok.start]
             cursor = tok.end
             label = clean_label(raw_left)
+            shared = _SHARED_QUALIFIER.search(norm, s_start, left_start)
+            if shared and shared.end() == left_start and label.startswith("支出"):
+                # "财政拨款收入总计、支出总计均为X": the qualifier names both totals.
+                label = clean_label(shared.group("q") + label)
             right = norm[tok.end : _next_delim(norm, tok.end, s_end)]
 
             if tok.unit in ("万元", "元", "亿元") or tok.unit is None:
@@ -246,6 +288,16 @@ class NarrativeExtractor:
                     metrics = topic
                     if "支出" in label and topic[0] in COUNTERPART:
                         metrics = [COUNTERPART[topic[0]]]
+                if _SCOPE_LABEL.search(label):
+                    in_scope = True  # "涉及一般公共预算支出0万元，政府性基金预算支出0万元"
+                if in_scope:
+                    metrics = []
+                if _FUND_QUALIFIER.search(label):
+                    fund_sentence = True
+                elif fund_sentence:
+                    # "政府性基金预算财政拨款年初结转和结余A万元，…，年末结转和结余B万元": the
+                    # fund named once governs the list; B is not the all-funds figure.
+                    metrics = [m for m in metrics if m not in _ALL_FUNDS_TOTALS]
                 if tok.unit is None and not metrics:
                     continue
                 for metric in metrics or [None]:
@@ -290,13 +342,15 @@ class NarrativeExtractor:
                 values[-1].completion_pct = tok.value
                 values[-1].completion_decimals = _decimals(tok.text)
             return
-        if change and last_change:
+        if change and last_change and all(st.change_pct is None for st in last_change):
             sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
             for st in last_change:
                 _cite(st, quote)
                 st.change_pct = sign * tok.value
                 st.change_pct_decimals = _decimals(tok.text)
             return
+        if change and (last_change or values[-1:] and values[-1].change_pct is not None):
+            return  # the figure has its rate: this one is of something the clause left unnamed
         if change and values:
             sign = 1 if re.fullmatch(_UP, change.group("verb")) else -1
             _cite(values[-1], quote)
@@ -304,7 +358,7 @@ class NarrativeExtractor:
             values[-1].change_pct_decimals = _decimals(tok.text)
             return
         share = _SHARE.search(left)
-        if share and values:
+        if share and values and not self._share_of_other(left, share, values[-1]):
             target = values[-1]
             target.share_pct = tok.value
             target.share_decimals = _decimals(tok.text)
@@ -323,6 +377,19 @@ class NarrativeExtractor:
                 target.share_of = head.metric
             elif head_metric:
                 target.share_of = head_metric
+
+    @staticmethod
+    def _share_of_other(left: str, share: re.Match, target: Statement) -> bool:
+        """Whether a share belongs to something other than the last figure: a scope amount
+        ("涉及资金…"), or a clause that names its own subject without a figure
+        ("货物采购授予中小企业合同金额占…的4.07%")."""
+        if _SCOPE_LABEL.search(target.label):
+            return True
+        subject = clean_label(left[: share.start()])
+        if not subject or is_generic(subject) or subject == target.label:
+            return False
+        named = metrics_for_label(subject)
+        return not (named and target.metric in named)
 
     def _attach_change(self, metrics, change, state, new, target_label, tok, governing):
         """Attach a stated change to its figure in the same paragraph, else record it alone."""
@@ -343,6 +410,17 @@ class NarrativeExtractor:
                 ),
                 None,
             )
+            if match is None and metric in FISCAL_OF:
+                # "财政拨款收入总计、支出总计均为X，与上年相比收入总计、支出总计均增加Y": the
+                # paragraph's 财政拨款 total is the one that changed.
+                match = next(
+                    (
+                        s
+                        for s in reversed(state.statements)
+                        if s.metric == FISCAL_OF[metric] and s.change_wan is None
+                    ),
+                    None,
+                )
             if match is None:
                 match = new(
                     target_label, metric, change_wan=change, unit=tok.unit, value_text=tok.text

@@ -9,6 +9,7 @@ subject row feeds depends on the table's title; which number is which on its hea
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from pipelines.catalogue import Resolver
 from pipelines.document import Block
@@ -41,6 +42,13 @@ TABLE_NAMES = [
     ("项目支出决算表", ("项目支出",)),
 ]
 
+
+def standard_table_name(title: str) -> str | None:
+    """Which standard table a title names (收入支出决算总表 …), None for any other text."""
+    text = compact(title)
+    return next((n for n, words in TABLE_NAMES if any(w in text for w in words)), None)
+
+
 TABLE_KINDS = [
     # (words in the title, metric of subject rows, metric of the 合计 row)
     (("三公",), None, "three_public_total"),
@@ -61,6 +69,19 @@ _ROLE_WORDS = [
 ]
 
 
+# The income side of 财政拨款收入支出决算总表 names each fund without the word 收入.
+_FUND_INCOME = {
+    "一般公共预算财政拨款": "income_general_budget",
+    "政府性基金预算财政拨款": "income_gov_fund",
+    "国有资本经营预算财政拨款": "income_state_capital",
+}
+
+
+def unit_name(factor: float) -> str:
+    """The printed unit of a table whose amounts are multiplied by ``factor`` to give 万元."""
+    return {1.0: "万元", 0.1: "千元", 10000.0: "亿元"}.get(factor, "元")
+
+
 def _is_number(cell: str) -> bool:
     return bool(_NUM.match(cell.replace(" ", "")))
 
@@ -74,6 +95,8 @@ class TableExtractor:
         self.resolver = resolver
         self.fiscal_year = fiscal_year
         self.recognized: list[dict] = []  # one entry per table: what the recognizer saw
+        self._last_title: str | None = None
+        self._past_current_totals = False
 
     @staticmethod
     def kind_of(title: str) -> tuple | None:
@@ -102,17 +125,22 @@ class TableExtractor:
         next_no: int,
     ) -> list[Statement]:
         kind = next((k for k in TABLE_KINDS if all(w in compact(title) for w in k[0])), None)
+        rows = [r for r in rows if not _is_column_number_row(r)]
+        if not rows:
+            return []
+        ordinal = _ordinal_columns(rows)
+        if ordinal:
+            rows = [_without_columns(r, ordinal) for r in rows]
         roles = _column_roles(rows)
         paired = _paired_columns(rows)
         self.recognized.append(
             {
                 "table_no": len(self.recognized) + 1,
                 "title": title.strip() or None,
-                "table_name": next(
-                    (n for n, words in TABLE_NAMES if any(w in compact(title) for w in words)), None
-                ),
-                "unit": "万元" if unit_factor == 1 else "元",
+                "table_name": standard_table_name(title),
+                "unit": unit_name(unit_factor),
                 "header_rows": len(_header_rows(rows)),
+                "ordinal_columns": ", ".join(str(j) for j in sorted(ordinal)) or None,
                 "columns": ", ".join(f"{j}:{r}" for j, r in sorted(roles.items()))
                 or ", ".join(f"{j}:{g}/{sub}" for j, (g, sub) in sorted(paired.items())),
                 "row_count": len(rows),
@@ -124,8 +152,13 @@ class TableExtractor:
         two_sided = "收入支出" in compact(title) or "收支" in compact(title)
         fiscal = "财政拨款" in compact(title)
         out: list[Statement] = []
+        if title != self._last_title:  # a table continued on the next page keeps its place
+            self._past_current_totals = False  # below 本年收入合计: carry-overs and their parts
+        self._last_title = title
         for row in rows:
             cells = [c.strip() for c in row.cells] or row.text.split("\t")
+            if any("本年收入合计" in compact(c) for c in cells):
+                self._past_current_totals = True
             if paired and any(_is_number(c) for c in cells):
                 out.extend(
                     self._paired_row(
@@ -211,7 +244,7 @@ class TableExtractor:
             st = self._statement(row, clean, metric, part, section)
             st.amount_wan = _number(cells[j]) * factor
             st.value_text = cells[j]
-            st.unit = "万元" if factor == 1 else "元"
+            st.unit = unit_name(factor)
             if group in budgets and _is_number(budgets[group]):
                 st.budget_wan = _number(budgets[group]) * factor
             out.append(st)
@@ -234,7 +267,7 @@ class TableExtractor:
                 st = self._statement(row, "总计", sides[seen], part, section)
                 st.amount_wan = _number(cells[nxt]) * factor
                 st.value_text = cells[nxt]
-                st.unit = "万元" if factor == 1 else "元"
+                st.unit = unit_name(factor)
                 out.append(st)
             seen += 1
         return out
@@ -265,7 +298,7 @@ class TableExtractor:
                 st.metric = metrics[0] if metrics else None
             st.amount_wan = _number(value) * factor
             st.value_text = value
-            st.unit = "万元" if factor == 1 else "元"
+            st.unit = unit_name(factor)
             out.append(st)
         return out
 
@@ -288,6 +321,11 @@ class TableExtractor:
                 if fiscal:
                     # In 财政拨款收入支出决算总表 the totals are of 财政拨款 only.
                     metrics = [FISCAL_VARIANT.get(m, m) for m in metrics]
+                    fund = _FUND_INCOME.get(clean)
+                    if fund is not None:
+                        # A bare fund name on the income side is that fund's income; below the
+                        # 本年收入合计 row it is one part of the carry-over (not stored).
+                        metrics = [] if self._past_current_totals else [fund]
                 if kind is not None and kind[1] is None and kind[2] is None:
                     # The 基本支出 table lists economic items (公务接待费, 办公费 …) that are
                     # not the 三公 figures; only its two totals are metrics.
@@ -308,7 +346,7 @@ class TableExtractor:
                 break
             st.amount_wan = numbers[nxt]
             st.value_text = cells[nxt]
-            st.unit = "万元" if factor == 1 else "元"
+            st.unit = unit_name(factor)
             out.append(st)
             j = nxt + 1
         return out
@@ -326,6 +364,70 @@ class TableExtractor:
             source_text=row.text,
             source_location=row.location,
         )
+
+
+# Columns that number the rows (the national template's 行次, a 序号) hold no amounts.
+_ORDINAL_HEADER = {"行次", "行号", "序号", "栏次"}
+# Columns of scores, counts or rates: "自评分数", "人数", "完成率(%)".
+_NOT_AMOUNT_HEADER = re.compile(r"分数|得分|评分|分值|权重|人数|人次|个数|批次|比例|比重|率|%")
+_COLUMN_NUMBER_LABEL = {"栏次", "栏号"}
+_ORDINAL_CELL = re.compile(r"[1-9]\d{0,2}")
+# A column is read as row numbers when most steps down it are +1 (authors mistype a few).
+_ORDINAL_MIN_VALUES = 3
+_ORDINAL_MIN_STEP_SHARE = 0.6
+
+
+def _cells(row: Block) -> list[str]:
+    return [c.strip() for c in row.cells] or row.text.split("\t")
+
+
+def _is_column_number_row(row: Block) -> bool:
+    """The "栏次 | 1 | 2 | 3" row under the header (or "甲 | 乙 | 1 | 2"): column numbers."""
+    filled = [compact(c) for c in _cells(row) if c.strip()]
+    if not filled:
+        return False
+    labels = [c for c in filled if not _ORDINAL_CELL.fullmatch(c)]
+    numbers = [int(c) for c in filled if _ORDINAL_CELL.fullmatch(c)]
+    if not numbers or numbers != sorted(numbers):
+        return False
+    return bool(labels) and all(
+        c in _COLUMN_NUMBER_LABEL or c in {"甲", "乙", "丙"} for c in labels
+    )
+
+
+def _ordinal_columns(rows: list[Block]) -> set[int]:
+    """Columns that hold no amount: headed 行次/序号 or as scores, counts or rates, or integers
+    running 1, 2, 3 … down.
+
+    Row numbers have no decimals and no leading zero (a split 款/项 code column "01, 02, 03"
+    has), and an amount column of whole numbers does not step by one.
+    """
+    table = [_cells(r) for r in rows]
+    header = _header_rows(rows)
+    found = {
+        j
+        for cells in header
+        for j, c in enumerate(cells)
+        if compact(c) in _ORDINAL_HEADER or _NOT_AMOUNT_HEADER.search(compact(c))
+    }
+    width = max(len(c) for c in table)
+    for j in range(width):
+        if j in found:
+            continue
+        values = [cells[j] for cells in table[len(header) :] if j < len(cells) and cells[j]]
+        if len(values) < _ORDINAL_MIN_VALUES or not all(_ORDINAL_CELL.fullmatch(v) for v in values):
+            continue
+        numbers = [int(v) for v in values]
+        steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
+        if steps >= _ORDINAL_MIN_STEP_SHARE * (len(numbers) - 1):
+            found.add(j)
+    return found
+
+
+def _without_columns(row: Block, columns: set[int]) -> Block:
+    """The row with the given columns blanked (indices kept, so header roles still line up)."""
+    cells = tuple("" if j in columns else c for j, c in enumerate(_cells(row)))
+    return replace(row, cells=cells)
 
 
 def _header_rows(rows: list[Block]) -> list[list[str]]:

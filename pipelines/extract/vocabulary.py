@@ -14,14 +14,26 @@ _RAW: list[tuple[str, str, str]] = [
     # 财政拨款 totals before the general totals they contain.
     ("fiscal_income_total", r"财政拨款收入(?:支出)?总计|财政拨款收支总计", "totals"),
     ("fiscal_expenditure_total", r"财政拨款(?:收入)?支出总计|财政拨款收支总计", "totals"),
-    ("fiscal_carryover_begin", r"(?:上年度?|年初)财政拨款结转(?:和|及)?结余", "totals"),
-    ("fiscal_carryover_end", r"年末财政拨款结转(?:和|及)?结余", "totals"),
+    # "政府性基金预算财政拨款年初结转和结余" is one fund's, neither the 财政拨款 nor the total one.
+    (
+        "fiscal_carryover_begin",
+        r"(?:上年度?|年初)财政拨款结转(?:和|及)?结余|(?<!预算)财政拨款年初结转(?:和|及)?结余",
+        "totals",
+    ),
+    (
+        "fiscal_carryover_end",
+        r"年末财政拨款结转(?:和|及)?结余|(?<!预算)财政拨款年末结转(?:和|及)?结余",
+        "totals",
+    ),
     ("income_total", r"(?<!财政拨款)收入(?:支出)?总计|(?<!财政拨款)收支总计", "totals"),
     ("expenditure_total", r"(?<!财政拨款)(?:收入)?支出总计|(?<!财政拨款)收支总计", "totals"),
     ("income_current_year", r"本年(?:度)?收入合计|本年(?:度)?收入总额", "totals"),
     ("expenditure_current_year", r"本年(?:度)?支出合计|本年(?:度)?支出总额", "totals"),
-    ("carryover_begin", r"年初结转(?:和|及)?结余", "totals"),
-    ("carryover_end", r"年末结转(?:和|及)?结余", "totals"),
+    ("carryover_begin", r"(?<!财政拨款)年初结转(?:和|及)?结余", "totals"),
+    ("carryover_end", r"(?<!财政拨款)年末结转(?:和|及)?结余", "totals"),
+    # The national template's 收入支出决算总表 adds these to the two sides' 总计.
+    ("surplus_distribution", r"结余分配", "totals"),
+    ("income_nonfiscal_balance", r"使用非财政拨款结余", "income"),
     # 三公 before 公用经费 and 支出 patterns (their labels contain 支出).
     (
         "three_public_overseas",
@@ -43,7 +55,8 @@ _RAW: list[tuple[str, str, str]] = [
     ("procurement_goods", r"(?:政府采购)?货物(?:采购)?(?:支出|金额)?", "procurement"),
     ("procurement_works", r"(?:政府采购)?工程(?:采购)?(?:支出|金额)?$", "procurement"),
     ("procurement_services", r"(?:政府采购)?服务(?:采购)?(?:支出|金额)?$", "procurement"),
-    ("procurement_total", r"政府采购(?:支出)?(?:总额|金额|合计)?", "procurement"),
+    # Not "政府采购授予中小企业合同金额": the share awarded to small firms.
+    ("procurement_total", r"政府采购(?:支出)?(?:总额|金额|合计)?(?!授予)", "procurement"),
     # Income by source.
     ("income_general_budget", r"一般公共预算(?:财政)?拨款收入", "income"),
     ("income_gov_fund", r"政府性基金预算(?:财政)?拨款收入", "income"),
@@ -83,6 +96,12 @@ SECTION_BOUND = {"procurement_goods", "procurement_works", "procurement_services
 # Counts: unit -> (metric chooser by label)
 COUNT_UNITS = r"批次|人次|辆|台\(套\)|台套|台|套|名|人|个项目|个"
 
+
+# An unqualified total in a paragraph about 财政拨款 totals is the 财政拨款 one.
+FISCAL_OF = {
+    "income_total": "fiscal_income_total",
+    "expenditure_total": "fiscal_expenditure_total",
+}
 
 # A bare "支出" right after a fund's income names that fund's expenditure:
 # "政府性基金预算财政拨款收入412.18万元，支出412.18万元".
@@ -181,6 +200,8 @@ METRIC_NAMES: dict[str, str] = {
     "expenditure_current_year": "本年支出合计",
     "carryover_begin": "年初结转和结余",
     "carryover_end": "年末结转和结余",
+    "surplus_distribution": "结余分配",
+    "income_nonfiscal_balance": "使用非财政拨款结余",
     "three_public_overseas": "因公出国（境）费",
     "three_public_vehicle_purchase": "公务用车购置费",
     "three_public_vehicle_operation": "公务用车运行维护费",

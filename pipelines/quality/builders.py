@@ -290,8 +290,15 @@ HIERARCHIES: dict[str, list[list[str]]] = {
     "three_public_vehicle": [["three_public_vehicle_purchase", "three_public_vehicle_operation"]],
     "three_public_reception": [["reception_domestic", "reception_foreign"]],
     "procurement_total": [["procurement_goods", "procurement_works", "procurement_services"]],
-    "income_total": [["income_current_year", "carryover_begin", "income_fund_balance"]],
-    "expenditure_total": [["expenditure_current_year", "carryover_end"]],
+    "income_total": [
+        [
+            "income_current_year",
+            "carryover_begin",
+            "income_fund_balance",
+            "income_nonfiscal_balance",
+        ]
+    ],
+    "expenditure_total": [["expenditure_current_year", "carryover_end", "surplus_distribution"]],
 }
 # Children that must be stated for the sum to be checked; the others count as 0 when absent
 # (reports often leave out a zero source). Checking a total against an incomplete breakdown
@@ -765,7 +772,16 @@ def code_checks(
         code = r.subject_code
         status, severity, message = "ok", "error", ""
         if not catalogue.exists(code):
-            status, message = "unknown_code", f"科目编码{code}不在政府收支分类科目中。"
+            # The project's catalogue is its own copy and lacks some 项: a code it does not know
+            # is a question for the reviewer, never an accusation.
+            status, severity = "unknown_code", "warning"
+            parents_known = all(catalogue.exists(code[:n]) for n in (3, 5) if n < len(code))
+            message = (
+                f"科目编码{code}（报告印为“{printed}”）不在本系统的政府收支分类科目目录中；"
+                "其类、款均存在，已按报告所印名称保留，请核对编码。"
+                if parents_known and printed
+                else f"科目编码{code}不在政府收支分类科目中，请核对编码。"
+            )
         elif year is not None and not catalogue.exists(code, year):
             status, severity = "not_in_year", "warning"
             message = f"科目编码{code}（{catalogue.name(code)}）在{year}年的科目目录中不存在（已停用或尚未设立）。"
