@@ -108,7 +108,7 @@ def test_shanghai_layout_text_runs_through_every_suite(shanghai: Locations):
         # Artefacts of pdftotext's line order, not of the reports (the same reports read from
         # their PDFs give none of these, see tests/test_pdf_reports.py): the layout text puts
         # "161.62万元，支出决算为160.75万元" before the path it belongs to (czj, 2080505), so
-        # 160.75 lands on 20805; and it splits ghzyj's 卫生健康 items so that one is found.
+        # 160.75 lands on 20805.
         (
             "2024/shpt_czj_2024_final.txt",
             "sum.function_subjects",
@@ -118,11 +118,6 @@ def test_shanghai_layout_text_runs_through_every_suite(shanghai: Locations):
             "2024/shpt_czj_2024_final.txt",
             "sum.function_subjects",
             "第620行–第625行、第616行–第618行、第627行–第630行、第632行–第634行",
-        ),
-        (
-            "2024/shpt_ghzyj_2024_final.txt",
-            "sum.function_subjects",
-            "第655行–第663行、第724行–第730行",
         ),
     }
     warnings = {check for _, check, _ in findings(shanghai, "warning")}

@@ -9,12 +9,13 @@ subject row feeds depends on the table's title; which number is which on its hea
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import replace
 
 from pipelines.catalogue import Resolver
 from pipelines.document import Block
 from pipelines.extract.statement import Statement
-from pipelines.extract.vocabulary import metrics_for_label
+from pipelines.extract.vocabulary import METRICS, metrics_for_label
 from pipelines.text import compact
 
 FISCAL_VARIANT = {
@@ -133,6 +134,11 @@ class TableExtractor:
             rows = [_without_columns(r, ordinal) for r in rows]
         roles = _column_roles(rows)
         paired = _paired_columns(rows)
+        grid = (
+            _three_public_grid(rows)
+            if not paired and kind is not None and kind[2] == "three_public_total"
+            else {}
+        )
         self.recognized.append(
             {
                 "table_no": len(self.recognized) + 1,
@@ -141,8 +147,9 @@ class TableExtractor:
                 "unit": unit_name(unit_factor),
                 "header_rows": len(_header_rows(rows)),
                 "ordinal_columns": ", ".join(str(j) for j in sorted(ordinal)) or None,
-                "columns": ", ".join(f"{j}:{r}" for j, r in sorted(roles.items()))
-                or ", ".join(f"{j}:{g}/{sub}" for j, (g, sub) in sorted(paired.items())),
+                "columns": ", ".join(f"{j}:{g}/{sub}" for j, (g, sub) in sorted(paired.items()))
+                or ", ".join(f"{j}:{m}/{side}" for j, (m, side) in sorted(grid.items()))
+                or ", ".join(f"{j}:{r}" for j, r in sorted(roles.items())),
                 "row_count": len(rows),
                 "is_empty": False,
                 "first_location": rows[0].location,
@@ -159,6 +166,9 @@ class TableExtractor:
             cells = [c.strip() for c in row.cells] or row.text.split("\t")
             if any("本年收入合计" in compact(c) for c in cells):
                 self._past_current_totals = True
+            if grid and any(_is_number(c) for c in cells):
+                self._grid_row(row, cells, grid, unit_factor, part, section, out)
+                continue
             if paired and any(_is_number(c) for c in cells):
                 out.extend(
                     self._paired_row(
@@ -218,6 +228,7 @@ class TableExtractor:
         if res.warnings:
             st.resolution_warning = "；".join(res.warnings)
         _fill_columns(st, numbers, roles)
+        st.unit = unit_name(factor)
         return [st]
 
     def _paired_row(self, row, cells, paired, kind, factor, section, part) -> list[Statement]:
@@ -249,6 +260,35 @@ class TableExtractor:
                 st.budget_wan = _number(budgets[group]) * factor
             out.append(st)
         return out
+
+    def _grid_row(self, row, cells, grid, factor, part, section, out) -> None:
+        """A row of a 三公 table laid out as a grid: parts across, 预算数/决算数 either as a
+        column group above them or as the row's own label ("预算数 | 593.46 | …").
+
+        预算数 and 决算数 of one part become one statement (决算数 with its budget), whichever
+        comes first; a blank cell in a row with figures is zero."""
+        label = compact(next((c for c in cells if c), ""))
+        row_side = "budget" if "预算" in label else "final" if "决算" in label else None
+        by_metric = {st.metric: st for st in out if st.part == part and st.label == "三公表格"}
+        for j, (metric, col_side) in grid.items():
+            side = row_side or col_side
+            if side is None or j >= len(cells):
+                continue
+            text = cells[j] or "0.00"
+            if not _is_number(text):
+                continue
+            st = by_metric.get(metric)
+            if st is None:
+                st = self._statement(row, "三公表格", metric, part, section)
+                st.unit = unit_name(factor)
+                by_metric[metric] = st
+                out.append(st)
+            value = _number(text) * factor
+            if side == "budget":
+                st.budget_wan = value
+            else:
+                st.amount_wan, st.value_text = value, text
+                st.source_text, st.source_location = row.text, row.location
 
     def _two_sided_totals(self, row, cells, fiscal, factor, part, section) -> list[Statement]:
         """ "总计" appears twice in a 收入支出 table: the income side first, then expenditure."""
@@ -342,6 +382,7 @@ class TableExtractor:
             st = self._statement(row, clean, metrics[0] if metrics else None, part, section)
             if clean in {"合计", "总计"} and kind and kind[2]:
                 _fill_columns(st, numbers, roles)
+                st.unit = unit_name(factor)
                 out.append(st)
                 break
             st.amount_wan = numbers[nxt]
@@ -368,13 +409,16 @@ class TableExtractor:
 
 # Columns that number the rows (the national template's 行次, a 序号) hold no amounts.
 _ORDINAL_HEADER = {"行次", "行号", "序号", "栏次"}
+# The end of a word wrapped alone onto the next header line ("费用" -> "用").
+_STRAY_SYLLABLE = 2
 # Columns of scores, counts or rates: "自评分数", "人数", "完成率(%)".
 _NOT_AMOUNT_HEADER = re.compile(r"分数|得分|评分|分值|权重|人数|人次|个数|批次|比例|比重|率|%")
 _COLUMN_NUMBER_LABEL = {"栏次", "栏号"}
 _ORDINAL_CELL = re.compile(r"[1-9]\d{0,2}")
-# A column is read as row numbers when most steps down it are +1 (authors mistype a few).
+# A column is read as row numbers when most of its values sit where a run n, n+1, n+2 …
+# would put them (authors mistype a few).
 _ORDINAL_MIN_VALUES = 3
-_ORDINAL_MIN_STEP_SHARE = 0.6
+_ORDINAL_MIN_STEP_SHARE = 0.6  # of the values at their place in the run
 
 
 def _cells(row: Block) -> list[str]:
@@ -386,6 +430,8 @@ def _is_column_number_row(row: Block) -> bool:
     filled = [compact(c) for c in _cells(row) if c.strip()]
     if not filled:
         return False
+    if len(filled) >= _ORDINAL_MIN_VALUES and filled == [str(k) for k in range(1, len(filled) + 1)]:
+        return True  # "1 | 2 | 3 | … | 12" under a header, without the word 栏次
     labels = [c for c in filled if not _ORDINAL_CELL.fullmatch(c)]
     numbers = [int(c) for c in filled if _ORDINAL_CELL.fullmatch(c)]
     if not numbers or numbers != sorted(numbers):
@@ -417,9 +463,9 @@ def _ordinal_columns(rows: list[Block]) -> set[int]:
         values = [cells[j] for cells in table[len(header) :] if j < len(cells) and cells[j]]
         if len(values) < _ORDINAL_MIN_VALUES or not all(_ORDINAL_CELL.fullmatch(v) for v in values):
             continue
-        numbers = [int(v) for v in values]
-        steps = sum(b == a + 1 for a, b in zip(numbers, numbers[1:], strict=False))
-        if steps >= _ORDINAL_MIN_STEP_SHARE * (len(numbers) - 1):
+        # Row numbers sit at first + k down the column; the most common offset is that first.
+        offsets = Counter(int(v) - k for k, v in enumerate(values))
+        if offsets.most_common(1)[0][1] >= _ORDINAL_MIN_STEP_SHARE * len(values):
             found.add(j)
     return found
 
@@ -480,6 +526,72 @@ def _paired_columns(rows: list[Block]) -> dict[int, tuple[str, str]]:
                     out[j] = (group, compact(subs[j]))
             return out
     return {}
+
+
+def _three_public_grid(rows: list[Block]) -> dict[int, tuple[str, str | None]]:
+    """Column -> (三公 metric, "budget" | "final" | None) from a header of groups and parts.
+
+    A merged cell spans the blanks to its right, but never beyond the span of the cell above
+    it ("预算数 | … | 决算数" over two sets of parts). A part's name may wrap onto the next
+    header row ("因公出国" / "（境）费"); "小计" names its group, "合计" the whole table.
+    """
+    header = [[compact(c) for c in cells] for cells in _header_rows(rows)]
+    if not header:
+        return {}
+    width = max(len(c) for c in header)
+    filled: list[list[str]] = []
+    spans: list[list[int]] = []  # for each row and column: the column its text comes from
+    for r, cells in enumerate(header):
+        row_fill, row_span, current, origin = [], [], "", -1
+        for j in range(width):
+            text = cells[j] if j < len(cells) else ""
+            boundary = r > 0 and j > 0 and spans[r - 1][j] != spans[r - 1][j - 1]
+            if text or boundary or j == 0:
+                current, origin = text, j
+            row_fill.append(current)
+            row_span.append(origin)
+        filled.append(row_fill)
+        spans.append(row_span)
+    out: dict[int, tuple[str, str | None]] = {}
+    for j in range(width):
+        column = [filled[r][j] for r in range(len(header))]
+        path = "".join(column)
+        side = "budget" if "预算" in path else "final" if "决算" in path else None
+        metric = _three_public_part(column)
+        if metric:
+            out[j] = (metric, side)
+    return out
+
+
+def _three_public_part(column: list[str]) -> str | None:
+    """The 三公 metric a header column names: its lowest text ("小计" its group's, "合计" the
+    whole table's), joined with the text above when the name wrapped."""
+    texts = [t for t in column if t and not re.search(r"预算|决算|项目|栏次", t)]
+    if not texts:
+        return None
+    text, above = texts[-1], texts[:-1]
+    if text in {"小计", "合计"}:
+        groups = [t for t in above if t not in {"小计", "合计"}]
+        if not groups or text == "合计":
+            return "three_public_total"
+        text, above = groups[-1], []
+    found = metrics_for_label(text) or (above and _wrapped_name(above[-1], text))
+    if not found and above and len(text) <= _STRAY_SYLLABLE:
+        found = metrics_for_label(above[-1])  # "因公出国（境）费" + a stray "用" of 费用
+    if found and found[0].startswith(("three_public", "reception")):
+        return found[0]
+    return None
+
+
+def _wrapped_name(above: str, below: str) -> list[str]:
+    """The metric of a name wrapped over two header rows ("因公出国" / "（境）费"): one that
+    only the two together spell, across the break (not "…三公经费" + "会议费")."""
+    joined = above + below
+    for metric, pattern, _family in METRICS:
+        m = pattern.search(joined)
+        if m and m.start() < len(above) < m.end():
+            return [metric]
+    return []
 
 
 def _forward_fill(cells: list[str], width: int) -> list[str]:
