@@ -87,7 +87,9 @@ def build_tables(
         [{"report_id": rid, "project_no": i, **p} for i, p in enumerate(projects or [], start=1)],
     )
     frames["quality.check_result"] = _frame(
-        "quality.check_result", _ingest_findings(rid, source.source_path, identity, statements)
+        "quality.check_result",
+        _ingest_findings(rid, source.source_path, identity, statements)
+        + _reading_findings(rid, recognized_tables or []),
     )
     return frames
 
@@ -169,6 +171,32 @@ def _ingest_findings(
                 }
             )
     return findings
+
+
+def _reading_findings(rid: str, recognized_tables: list[dict]) -> list[dict]:
+    """One finding per table (over all its pages) whose figures could not be read with
+    confidence: its figures raise no error elsewhere, so the reviewer must look at it."""
+    findings: dict[str, dict] = {}
+    for t in recognized_tables:
+        if not t.get("doubt"):
+            continue
+        first = findings.get(t["doubt"])
+        if first is not None:
+            first["source_location"] = (
+                first["source_location"].split("至")[0] + "至" + t["last_location"]
+            )
+            continue
+        findings[t["doubt"]] = {
+            "report_id": rid,
+            "check_id": "reading.table_unreliable",
+            "family": "reading",
+            "severity": "warning",
+            "passed": False,
+            "message": f"{t.get('title') or '表格'}：{t['doubt']}",
+            "source_text": t.get("title"),
+            "source_location": f"{t['first_location']}至{t['last_location']}",
+        }
+    return list(findings.values())
 
 
 def _frame(table: str, rows: list[dict]) -> list[dict]:

@@ -24,6 +24,7 @@ FAMILY_NAMES = {
     "code": "科目编码",
     "completeness": "完整性",
     "identity": "部门与年度",
+    "reading": "表格读取",
 }
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")

@@ -93,6 +93,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("change_pct_decimals", "INTEGER"),
         ("completion_decimals", "INTEGER"),
         ("subject_parent", "VARCHAR"),
+        ("doubtful", "BOOLEAN"),  # from a table that fails its own identities (table_doubt)
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
     ],
@@ -105,6 +106,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("header_rows", "INTEGER"),
         ("columns", "VARCHAR"),  # column roles the recognizer read from the header
         ("ordinal_columns", "VARCHAR"),  # columns of row numbers (行次, 序号), never amounts
+        ("doubt", "VARCHAR"),  # why the table's figures could not be read with confidence
         ("row_count", "INTEGER"),
         ("is_empty", "BOOLEAN"),  # 本表无数据
         ("first_location", "VARCHAR"),

@@ -320,3 +320,43 @@ def test_narrative_item_takes_the_code_its_own_table_prints(resolver):
     )
     narrative = [s for s in _metric(sts, "gpb_by_function") if s.part == "narrative"][0]
     assert narrative.subject_code == "2010498"
+
+
+_SHIFTED_TABLE = (
+    "一般公共预算财政拨款支出决算表",
+    "科目编码\t科目名称\t合计",
+    # each amount printed one row too low (the 合计 620.00 stands beside 201, and so on)
+    "合计\t\t",
+    "201\t一般公共服务支出\t620.00",
+    "20101\t人大事务\t500.00",
+    "2010101\t行政运行\t500.00",
+    "2010102\t一般行政管理事务\t300.00",
+    "205\t教育支出\t200.00",
+    "20502\t普通教育\t120.00",
+    "2050201\t学前教育\t120.00",
+    "2050202\t小学教育\t40.00",
+)
+
+
+def test_a_table_failing_its_own_sums_in_a_pattern_is_doubted_not_used(resolver):
+    sts, tables, _ = extract_document(_doc(*_SHIFTED_TABLE), 2023, resolver)
+    assert tables[0]["doubt"] and "整体错位一行" in tables[0]["doubt"]
+    assert all(s.doubtful for s in sts if s.part == "table")
+
+
+def test_one_wrong_total_is_the_document_s_error_not_a_doubt(resolver):
+    lines = list(_SHIFTED_TABLE)
+    lines[4:] = [
+        "201\t一般公共服务支出\t380.00",
+        "20101\t人大事务\t380.00",
+        "2010101\t行政运行\t300.00",
+        "2010102\t一般行政管理事务\t80.00",
+        "205\t教育支出\t120.00",
+        "20502\t普通教育\t120.00",
+        "2050201\t学前教育\t40.00",
+        "2050202\t小学教育\t80.00",
+    ]
+    lines[2] = "合计\t\t510.00"  # the total alone is wrong: 380 + 120 = 500
+    sts, tables, _ = extract_document(_doc(*lines), 2023, resolver)
+    assert tables[0]["doubt"] is None
+    assert not any(s.doubtful for s in sts)

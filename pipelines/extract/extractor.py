@@ -14,6 +14,7 @@ from pipelines.extract.narrative import NarrativeExtractor
 from pipelines.extract.projects import parse_projects
 from pipelines.extract.sections import PART_KINDS, SectionTracker, heading_style
 from pipelines.extract.statement import Statement
+from pipelines.extract.table_doubt import doubt_tables
 from pipelines.extract.tables import TableExtractor, standard_table_name
 from pipelines.text import compact
 
@@ -97,6 +98,9 @@ def extract_document(
             last_table = (title, 0)
             recent.clear()
     resolve_through_tables(out)
+    doubts = {d.section: d.message() for d in doubt_tables(out)}
+    for table in tables.recognized:
+        table["doubt"] = doubts.get(table.pop("section"))
     return out, tables.recognized, projects
 
 

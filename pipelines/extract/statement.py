@@ -40,6 +40,7 @@ class Statement:
     subject_parent: str | None = (
         None  # for an unresolved path: the code of its deepest resolved level
     )
+    doubtful: bool = False  # its table fails its own identities in a pattern (table_doubt)
 
     def as_row(self) -> dict:
         # every field is a scalar: a shallow copy is what asdict() would give, ten times faster

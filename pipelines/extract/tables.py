@@ -152,6 +152,7 @@ class TableExtractor:
                 or ", ".join(f"{j}:{r}" for j, r in sorted(roles.items())),
                 "row_count": len(rows),
                 "is_empty": False,
+                "section": section,
                 "first_location": rows[0].location,
                 "last_location": rows[-1].location,
             }
