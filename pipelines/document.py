@@ -23,6 +23,9 @@ class Block:
     cells: tuple[str, ...] = ()
     table_index: int | None = None
     row_index: int | None = None
+    # Set by a reader that rebuilt the row's table with a doubt it could not settle (figures
+    # a text layout printed apart from their labels): the table's figures accuse no one.
+    doubt: str | None = None
 
 
 @dataclass

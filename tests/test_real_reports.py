@@ -105,20 +105,14 @@ def test_shanghai_layout_text_runs_through_every_suite(shanghai: Locations):
         ("2024/shpt_ghzyj_2024_final.txt", "budget.completion", "第667行–第673行"),
         # 9746.50 / 9759.38 = 99.868%: rounds to 99.87, printed 99.86 (cut, not rounded).
         ("2024/shpt_ghzyj_2024_final.txt", "share.interval", "第643行–第651行"),
-        # Artefacts of pdftotext's line order, not of the reports (the same reports read from
-        # their PDFs give none of these, see tests/test_pdf_reports.py): the layout text puts
-        # "161.62万元，支出决算为160.75万元" before the path it belongs to (czj, 2080505), so
-        # 160.75 lands on 20805.
-        (
-            "2024/shpt_czj_2024_final.txt",
-            "sum.function_subjects",
-            "第584行–第588行、第620行–第625行",
-        ),
-        (
-            "2024/shpt_czj_2024_final.txt",
-            "sum.function_subjects",
-            "第620行–第625行、第616行–第618行、第627行–第630行、第632行–第634行",
-        ),
+        # The text gives 人员经费 4,896.98; the 基本支出 table's 人员经费合计 is 4,884.09 (the
+        # table rebuilt from the layout text, as from the PDF).
+        ("2024/shpt_ghzyj_2024_final.txt", "cross_section.amount", "第808行–第826行"),
+        # Not found from this text, found from the PDF: czj's 财政拨款收入支出总计 (text 0.3,
+        # table 2,961.68). pdftotext prints that table's figures apart from their labels, so
+        # the table is reported as unreliable (reading.table_unreliable) and accuses no one.
+        # Nor is the line order of "…（款）机关事业单位基本养老" / "161.62万元，支出决算为
+        # 160.75万元" / "保险缴费支出（项）" trusted: those figures' subject is in doubt.
     }
     warnings = {check for _, check, _ in findings(shanghai, "warning")}
     # File names are abbreviations of the departments' names: reported, content wins.

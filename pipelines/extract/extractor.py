@@ -14,7 +14,7 @@ from pipelines.extract.narrative import NarrativeExtractor
 from pipelines.extract.projects import parse_projects
 from pipelines.extract.sections import PART_KINDS, SectionTracker, heading_style
 from pipelines.extract.statement import Statement
-from pipelines.extract.table_doubt import doubt_tables
+from pipelines.extract.table_doubt import doubt_tables, mark_doubtful
 from pipelines.extract.tables import TableExtractor, standard_table_name
 from pipelines.text import compact
 
@@ -28,6 +28,10 @@ _OPEN_PATH = re.compile(r"[(（](?:类|款)[)）][^(（)）]*$")  # a subject pa
 _PATH_END = re.compile(r"^[^，。；,;]{0,20}[(（](?:款|项)[)）]")
 # "…年初预算为" + "289.59 万元": a line that stops before the figure its verb introduces.
 _OPEN_PREDICATE = ("为", "是", "达", "共计", "合计")
+# What stands between two pages of one table: a page number, "第 3 页", "- 12 -", "续表".
+_PAGE_FURNITURE = re.compile(
+    r"^(?:[-—]?\d{1,4}[-—]?|第\d{1,4}页(?:共\d{1,4}页)?|续表?\d*|表\d{1,2})$"
+)
 _UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
@@ -62,7 +66,12 @@ def extract_document(
     out: list[Statement] = []
     projects: list[dict] = []
     last_table: tuple[str, int] | None = None  # (title, paragraphs seen since the table)
+    # The title and unit of the table just read, while nothing but page furniture follows it:
+    # a table with no title of its own then is its continuation on the next page.
+    continued: tuple[str, float] | None = None
     for unit in _units(doc):
+        if isinstance(unit, _Paragraph) and not _PAGE_FURNITURE.match(compact(unit.text)):
+            continued = None
         if isinstance(unit, _Paragraph):
             if tracker.update(unit.text):
                 recent.append(unit.text)
@@ -91,16 +100,23 @@ def extract_document(
         else:
             title = table_title(list(recent))
             factor = _unit_factor(list(recent) + [r.text for r in unit[:3]])
+            if not title and continued is not None:
+                title, factor = continued
             part = "annex" if tracker.part == "annex" else "table"
             section = " > ".join(x for x in (tracker.path, title.strip()) if x)
             out.extend(tables.extract(unit, title, factor, part, section, len(out) + 1))
             projects.extend(parse_projects(unit))
             last_table = (title, 0)
+            continued = (title, factor) if title else None
             recent.clear()
     resolve_through_tables(out)
     doubts = {d.section: d.message() for d in doubt_tables(out)}
     for table in tables.recognized:
-        table["doubt"] = doubts.get(table.pop("section"))
+        section, reader_doubt = table.pop("section"), table.pop("reader_doubt")
+        if reader_doubt and section not in doubts:
+            doubts[section] = f"表格（{table['first_location']}起）{reader_doubt}"
+            mark_doubtful(out, section)
+        table["doubt"] = doubts.get(section)
     return out, tables.recognized, projects
 
 
@@ -139,6 +155,7 @@ _NOT_A_TITLE = re.compile(
     r"^(?:注|说明|备注|资料来源|单位|金额单位|编制(?:部门|单位)|部门|填报)[:：]?"
 )
 _TITLE_MAX_CHARS = 50
+_TABLE_TITLE_CHARS = 30
 UNIT_FACTORS = {"万元": 1.0, "千元": 0.1, "元": 1 / 10000, "亿元": 10000.0}
 
 
@@ -154,6 +171,15 @@ def table_title(lines: list[str]) -> str:
     if named is not None:
         return named
     return next((t for t in candidates if re.search(r"表|图|结构|情况", t)), "")
+
+
+def _is_table_title(line: str) -> bool:
+    text = compact(line)
+    return (
+        len(text) <= _TABLE_TITLE_CHARS
+        and standard_table_name(text) is not None
+        and bool(re.search(r"表$|表[(（][^)）]*[)）]$", text))
+    )
 
 
 def _unit_factor(texts: list[str]) -> float:
@@ -205,6 +231,8 @@ def _continues(previous_line: str, line: str, source_format: str) -> bool:
     if source_format not in ("txt", "pdf"):
         return False
     prev = previous_line.strip()
+    if _is_table_title(line):
+        return False  # a table's title line, after a long line of the page above it
     # "第三部分 某某局2024年度部门决算" + "情况说明": a part heading wrapped by the layout.
     if re.match(r"^第[一二三四五六七八九十]+部分", compact(prev)) and len(compact(line)) <= 12:
         return not any(word in compact(prev) for word, _ in PART_KINDS)

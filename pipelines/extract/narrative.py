@@ -158,6 +158,12 @@ class NarrativeExtractor:
                 norm, s_start, s_end, quote, paths, state, block_index, location, part, section
             )
         self._flush_budget(state, original.strip(), block_index, location, part, section)
+        if _dangling_level(norm, paths):
+            # "…（款）机关事业单位基本养老" + figures + "保险缴费支出（项）": a text layout put
+            # the figures inside the subject's name; which subject they are is a guess.
+            for st in state.statements:
+                if st.subject_level:
+                    st.doubtful = True
         used = any(st.subject_level for st in state.statements)
         if paths and paths[-1][1] > 0 and not used:
             self.carry = paths[-1][2]  # a path with no figure yet
@@ -537,6 +543,14 @@ def _governing_path(paths, position: int, sentence_start: int):
         if end <= position:
             best = (start, end, m)
     return best
+
+
+def _dangling_level(norm: str, paths: list) -> bool:
+    """A "（项）" or "（款）" that no subject path ends at: the path was cut in two."""
+    covered = [(start, end) for start, end, _ in paths]
+    return any(
+        not any(s <= m.start() < e for s, e in covered) for m in re.finditer(r"\((?:项|款)\)", norm)
+    )
 
 
 def _tokens(norm: str, start: int, end: int):

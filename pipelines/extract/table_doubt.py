@@ -62,8 +62,7 @@ def doubt_tables(statements: list[Statement]) -> list[Doubt]:
         checks, failures = _identities(rows)
         if len(failures) >= MIN_FAILURES and len(failures) >= FAILING_SHARE * checks:
             evidence = _pattern(rows) or failures
-            for st in rows:
-                st.doubtful = True
+            mark_doubtful(statements, section)
             doubts.append(
                 Doubt(
                     section,
@@ -75,6 +74,13 @@ def doubt_tables(statements: list[Statement]) -> list[Doubt]:
                 )
             )
     return doubts
+
+
+def mark_doubtful(statements: list[Statement], section: str) -> None:
+    """Every figure of one table (all its pages) accuses no one."""
+    for st in statements:
+        if st.section == section and st.part in ("table", "annex", "chart"):
+            st.doubtful = True
 
 
 def _identities(rows: list[Statement]) -> tuple[int, list[str]]:

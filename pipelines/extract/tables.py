@@ -153,6 +153,7 @@ class TableExtractor:
                 "row_count": len(rows),
                 "is_empty": False,
                 "section": section,
+                "reader_doubt": next((r.doubt for r in rows if r.doubt), None),
                 "first_location": rows[0].location,
                 "last_location": rows[-1].location,
             }
@@ -409,7 +410,16 @@ class TableExtractor:
 
 
 # Columns that number the rows (the national template's 行次, a 序号) hold no amounts.
-_ORDINAL_HEADER = {"行次", "行号", "序号", "栏次"}
+_ORDINAL_HEADER = re.compile(r"行次|行号|序号|栏次")
+# 三公 parts and the group a "小计" over them totals.
+THREE_PUBLIC_PARENT = {
+    "three_public_vehicle_purchase": "three_public_vehicle",
+    "three_public_vehicle_operation": "three_public_vehicle",
+    "reception_domestic": "three_public_reception",
+    "reception_foreign": "three_public_reception",
+}
+_SUBTOTAL = "subtotal"
+_SIDE_WORDS = re.compile(r"(?:预算|决算)数?")
 # The end of a word wrapped alone onto the next header line ("费用" -> "用").
 _STRAY_SYLLABLE = 2
 # Columns of scores, counts or rates: "自评分数", "人数", "完成率(%)".
@@ -455,7 +465,7 @@ def _ordinal_columns(rows: list[Block]) -> set[int]:
         j
         for cells in header
         for j, c in enumerate(cells)
-        if compact(c) in _ORDINAL_HEADER or _NOT_AMOUNT_HEADER.search(compact(c))
+        if _ORDINAL_HEADER.search(compact(c)) or _NOT_AMOUNT_HEADER.search(compact(c))
     }
     width = max(len(c) for c in table)
     for j in range(width):
@@ -553,28 +563,58 @@ def _three_public_grid(rows: list[Block]) -> dict[int, tuple[str, str | None]]:
             row_span.append(origin)
         filled.append(row_fill)
         spans.append(row_span)
-    out: dict[int, tuple[str, str | None]] = {}
+    columns: list[tuple[str | None, str | None]] = []
     for j in range(width):
         column = [filled[r][j] for r in range(len(header))]
         path = "".join(column)
         side = "budget" if "预算" in path else "final" if "决算" in path else None
-        metric = _three_public_part(column)
-        if metric:
-            out[j] = (metric, side)
-    return out
+        columns.append((_three_public_part(column), side))
+    # A bare "小计" whose group name went elsewhere (header words centred over their group in
+    # text laid out with spaces) heads the parts that follow it: its group is their parent.
+    for j, (metric, side) in enumerate(columns):
+        if metric == _SUBTOTAL:
+            following = columns[j + 1][0] if j + 1 < len(columns) else None
+            columns[j] = (THREE_PUBLIC_PARENT.get(following or "", "three_public_total"), side)
+    _sides_by_repeat(columns)
+    return {j: (m, side) for j, (m, side) in enumerate(columns) if m}
+
+
+def _sides_by_repeat(columns: list[tuple[str | None, str | None]]) -> None:
+    """Columns whose 预算数/决算数 word sits over another column of their group: the parts
+    repeat once per group, in the order the header names the groups (预算数 first, or not)."""
+    if all(side for m, side in columns if m):
+        return
+    order = list(dict.fromkeys(side for m, side in columns if m and side))
+    seen: dict[str, int] = {}
+    for j, (metric, side) in enumerate(columns):
+        if not metric:
+            continue
+        k = seen.get(metric, 0)
+        seen[metric] = k + 1
+        if side is None and k < len(order) and len(order) == 2:
+            columns[j] = (metric, order[k])
 
 
 def _three_public_part(column: list[str]) -> str | None:
     """The 三公 metric a header column names: its lowest text ("小计" its group's, "合计" the
     whole table's), joined with the text above when the name wrapped."""
-    texts = [t for t in column if t and not re.search(r"预算|决算|项目|栏次", t)]
+    texts = [_SIDE_WORDS.sub("", t) for t in column]
+    texts = [t for t in texts if t and not re.search(r"项目|栏次", t)]
     if not texts:
         return None
     text, above = texts[-1], texts[:-1]
+    if text.endswith("小计") and text != "小计":
+        # "公务用车购置及运行费小计": a group and its 小计 joined by a text layout
+        group = metrics_for_label(text[:-2])
+        if group and group[0] in THREE_PUBLIC_PARENT.values():
+            return group[0]
+        text = "小计"
     if text in {"小计", "合计"}:
         groups = [t for t in above if t not in {"小计", "合计"}]
-        if not groups or text == "合计":
+        if text == "合计":
             return "three_public_total"
+        if not groups:
+            return _SUBTOTAL
         text, above = groups[-1], []
     found = metrics_for_label(text) or (above and _wrapped_name(above[-1], text))
     if not found and above and len(text) <= _STRAY_SYLLABLE:

@@ -882,10 +882,20 @@ def build_all(
     Figures of a table that failed its own identities (``doubtful``, see
     extract/table_doubt.py) accuse no one: they feed no sum, share or cross-section check.
     """
-    confident = st[~st["doubtful"].fillna(False).astype(bool)] if "doubtful" in st else st
+    doubtful = (
+        st["doubtful"].fillna(False).astype(bool)
+        if "doubtful" in st
+        else pd.Series(False, index=st.index)
+    )
+    confident = st[~doubtful]
+    # A narrative figure whose subject is in doubt still says its 类 has a part whose place is
+    # unknown: that 类's sum cannot be checked (as for a name that could not be resolved).
+    unplaced = st[doubtful & (st["part"] != "table") & st["subject_code"].notna()].assign(
+        subject_parent=lambda d: d["subject_code"].str[:3], subject_code=None
+    )
     return {
         "share": share_checks(confident),
-        "sum": sum_checks(confident),
+        "sum": sum_checks(pd.concat([confident, unplaced]) if len(unplaced) else confident),
         "yoy": yoy_checks(st, reports),
         "budget": budget_checks(st),
         "cross_section": cross_section_checks(confident),

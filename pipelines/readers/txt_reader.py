@@ -2,7 +2,9 @@
 
 Encoding is decided by strict decoding in a fixed order and, when neither UTF-8 nor
 GB18030 decodes, by charset-normalizer. Tab-separated lines are table rows (that is how
-tables arrive when a report was exported from Word to text).
+tables arrive when a report was exported from Word to text); text laid out with spaces
+(``pdftotext -layout``) has its tables rebuilt from the columns of its figures
+(pipelines.readers.layout_tables).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from charset_normalizer import from_bytes
 
 from pipelines.document import Block, Document
 from pipelines.errors import IngestError
+from pipelines.readers.layout_tables import find_layout_tables
 from pipelines.text import strip_debris
 
 
@@ -54,8 +57,22 @@ def read_txt(data: bytes, source_path: str) -> Document:
     text, encoding = decode_text(data)
     doc = Document(source_path=source_path, source_format="txt", encoding=encoding)
     builder = _TextBlocks(doc)
-    for line_no, raw_line in enumerate(text.splitlines(), start=1):
-        builder.line(strip_debris(raw_line).rstrip("\r"), line_no)
+    lines = [strip_debris(raw).rstrip("\r") for raw in text.splitlines()]
+    laid_out = {t.first_line: t for t in find_layout_tables(lines)}
+    skip_to = 0
+    for line_no, line in enumerate(lines, start=1):
+        if line_no <= skip_to:
+            continue
+        table = laid_out.get(line_no)
+        if table is not None:
+            builder.flush_row()
+            builder.in_table = False
+            for row_line, cells in table.rows:
+                builder.row(cells, row_line, doubt=table.doubt)
+            builder.in_table = False
+            skip_to = table.last_line
+            continue
+        builder.line(line, line_no)
     builder.flush_row()
     if not any(b.text.strip() for b in doc.blocks):
         raise IngestError("read", "empty_file", "文件没有可读的文字内容。请检查导出是否完整。")
@@ -107,7 +124,7 @@ class _TextBlocks:
         else:
             self.row(tuple(cells), self.pending_line)
 
-    def row(self, cells: tuple[str, ...], line_no: int) -> None:
+    def row(self, cells: tuple[str, ...], line_no: int, doubt: str | None = None) -> None:
         if not self.in_table:
             self.table_index += 1
             self.row_index = 0
@@ -121,6 +138,7 @@ class _TextBlocks:
                 cells=cells,
                 table_index=self.table_index,
                 row_index=self.row_index,
+                doubt=doubt,
             )
         )
         self.row_index += 1

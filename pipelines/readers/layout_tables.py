@@ -1,0 +1,400 @@
+"""Tables in text laid out with spaces (``pdftotext -layout`` and tools like it).
+
+Such text has no cell separators: a table is a run of lines whose figures stand in columns.
+Rows are rebuilt from their codes and numbers, not from one template's header:
+
+- a *data line* has two or more tokens (runs of text separated by two or more spaces), at least
+  one amount among them, and no sentence punctuation (a narrative sentence has 万元, 。 or ，);
+- the columns are the character ranges that the tokens of the data lines occupy: tokens of
+  different rows that overlap belong to one column (figures are right-aligned, names
+  left-aligned, and the layout keeps a gap between columns);
+- the header lines above the first data line are cut into the same columns and joined top to
+  bottom, so a header word broken over lines ("本年收入合" / "计") is whole again;
+- a line holding only a piece of text between data lines is part of a name wrapped by the
+  layout: above its row's code (the row has no name of its own) or below it.
+
+Each table becomes a header row and data rows with one cell per column (blank where a row has
+nothing in a column), exactly as a Word table would arrive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(r"\S+(?: \S+)*")  # text separated by two or more spaces
+_AMOUNT = re.compile(r"^[-−]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+)$")
+_INTEGER = re.compile(r"^\d{1,12}$")
+_PLACEHOLDER = {"-", "—", "－", "--", "——"}
+_PROSE = re.compile(r"[，。；：？！]|万元|[,.;:?!]\s*$")
+_HEADER_STOP = re.compile(r"单位[:：]|部门[:：]|编制|公开\d+表|^表\s*\d+$")
+_TITLE_WORDS = re.compile(r"表$|决算|预算|情况")
+_COLUMN_NUMBERS = re.compile(r"^(?:栏\s*次|[\d\s]+)$")
+MAX_HEADER_LINES = 6
+_CODE = re.compile(r"^2\d{2}(?:\d{2}){0,2}$|^2\d{2}(?: ?\d{2}){1,2}$")
+# A line that is a row of its own even without figures: "十、节能环保支出", "3.其他".
+_ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．])")
+MIN_DATA_LINES = 2
+MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
+
+
+@dataclass
+class LayoutTable:
+    """Rows of one table: (line number, cells); the first row is the rebuilt header."""
+
+    first_line: int
+    last_line: int
+    rows: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
+    doubt: str | None = None  # why its rows may not pair figures and labels right
+
+
+@dataclass
+class _Line:
+    no: int
+    tokens: list[tuple[int, int, str]]
+
+    @property
+    def texts(self) -> list[str]:
+        return [t for _, _, t in self.tokens]
+
+
+def _tokens(line: str) -> list[tuple[int, int, str]]:
+    """Runs of text separated by two or more spaces; a figure is its own token even when one
+    space parts it from a name ("296,030.91 一、一般公共服务支出")."""
+    out = []
+    for m in _TOKEN.finditer(line.rstrip()):
+        pos, run = m.start(), []
+        for part in m.group().split(" "):
+            if _is_figure(part) or (run and _is_figure(run[-1][2])):
+                if run:
+                    out.append(_joined(run))
+                run = []
+            run.append((pos, pos + len(part), part))
+            pos += len(part) + 1
+        out.append(_joined(run))
+    return out
+
+
+def _joined(run: list[tuple[int, int, str]]) -> tuple[int, int, str]:
+    return run[0][0], run[-1][1], " ".join(p for _, _, p in run)
+
+
+def _is_row(tokens: list[tuple[int, int, str]]) -> bool:
+    """A line of a table once it has begun: a label and a figure may be all it has
+    ("四、上级补助收入  4  四、公共安全支出  34": row numbers, amounts left blank)."""
+    texts = [t for _, _, t in tokens]
+    return (
+        len(texts) >= 2
+        and not any(_PROSE.search(t) for t in texts)
+        and any(_is_figure(t) for t in texts)
+    )
+
+
+def _is_figure(token: str) -> bool:
+    return bool(_AMOUNT.match(token) or _INTEGER.match(token) or token in _PLACEHOLDER)
+
+
+def _is_data(tokens: list[tuple[int, int, str]]) -> bool:
+    texts = [t for _, _, t in tokens]
+    if len(texts) < 2 or any(_PROSE.search(t) for t in texts):
+        return False
+    return any(_AMOUNT.match(t) for t in texts)
+
+
+def _is_label_row(tokens: list[tuple[int, int, str]]) -> bool:
+    """Numbered labels and nothing else: a row of a table the report left blank."""
+    return bool(tokens) and all(_ENUMERATED.match(t) and not _PROSE.search(t) for _, _, t in tokens)
+
+
+def _is_fragment(tokens: list[tuple[int, int, str]]) -> bool:
+    """A piece of a wrapped name; a numbered label of its own ("十、节能环保支出") is a row
+    without figures, kept out of its neighbours' names."""
+    return (
+        len(tokens) == 1
+        and not _ENUMERATED.match(tokens[0][2])
+        and not _is_figure(tokens[0][2])
+        and not _PROSE.search(tokens[0][2])
+        and not _HEADER_STOP.search(tokens[0][2])
+        and len(tokens[0][2]) <= 20
+    )
+
+
+def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
+    """The tables of a text laid out with spaces; ``lines`` are 1-based by position + 1.
+    A text whose lines carry tabs is left to the tab-separated reader."""
+    if any("\t" in line for line in lines):
+        return []
+    parsed = [_Line(i + 1, _tokens(line)) for i, line in enumerate(lines)]
+    tables: list[LayoutTable] = []
+    i = 0
+    while i < len(parsed):
+        if not _is_data(parsed[i].tokens):
+            i += 1
+            continue
+        region, end = _region(parsed, i)
+        data = [ln for ln in region if _is_row(ln.tokens)]
+        wide = sum(bool(_AMOUNT.match(t)) for t in data[0].texts) >= MIN_WIDE_ROW_FIGURES
+        if len(data) >= MIN_DATA_LINES or wide:
+            # Rows the report left blank ("二、外交支出  三、国防支出") may come before the
+            # first row with a figure: they belong to the table, under its header.
+            start = i
+            if (
+                start > 0
+                and _is_fragment(parsed[start - 1].tokens)
+                and all(_is_figure(t) for t in parsed[i].texts)
+            ):
+                start -= 1  # the first row's name begins on the line above its code
+            while start > 0 and (
+                not parsed[start - 1].tokens or _is_label_row(parsed[start - 1].tokens)
+            ):
+                start -= 1
+            lead = [ln for ln in parsed[start:i] if ln.tokens]
+            header = _header_lines(parsed, start)
+            tables.append(_build(header, lead + region, data))
+        i = end + 1
+    return tables
+
+
+def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:
+    """Data lines from ``start`` on, with the blank lines and name pieces between them."""
+    region = [parsed[start]]
+    last = start
+    j = start + 1
+    while j < len(parsed):
+        tokens = parsed[j].tokens
+        if not tokens:
+            j += 1
+            continue
+        if _is_row(tokens):
+            region.append(parsed[j])
+            last = j
+        elif (_is_fragment(tokens) or _is_label_row(tokens)) and j + 1 < len(parsed):
+            region.append(parsed[j])
+        else:
+            break
+        j += 1
+    while region and not _is_row(region[-1].tokens):
+        region.pop()  # a name piece after the last row belongs to it only if a row follows
+    trailing = _trailing_piece(parsed, last)
+    if trailing is not None:
+        region.append(trailing)
+    return region, last if trailing is None else trailing.no - 1
+
+
+def _trailing_piece(parsed: list[_Line], last: int) -> _Line | None:
+    """The wrapped end of the last row's name ("…支" / "出") on the next non-blank line."""
+    k = last + 1
+    while k < len(parsed) and not parsed[k].tokens:
+        k += 1
+    if k - last > 2 or k >= len(parsed) or not _is_fragment(parsed[k].tokens):
+        return None
+    piece = parsed[k].tokens[0][2]
+    return parsed[k] if len(piece) <= 8 and not _HEADER_STOP.search(piece) else None
+
+
+def _header_words(line: _Line) -> _Line:
+    """Header words one space apart are two words ("基本支出 项目支出"); a one-character
+    piece stays with its neighbour ("项 目")."""
+    tokens = []
+    for s, e, text in line.tokens:
+        parts = text.split(" ")
+        if len(parts) > 1 and all(len(p) >= 2 for p in parts):
+            pos = s
+            for p in parts:
+                tokens.append((pos, pos + len(p), p))
+                pos += len(p) + 1
+        else:
+            tokens.append((s, e, text))
+    return _Line(line.no, tokens)
+
+
+def _header_lines(parsed: list[_Line], first_data: int) -> list[_Line]:
+    out: list[_Line] = []
+    k = first_data - 1
+    while k >= 0 and len(out) < MAX_HEADER_LINES:
+        tokens = parsed[k].tokens
+        k -= 1
+        if not tokens:
+            continue
+        text = " ".join(t for _, _, t in tokens)
+        if _HEADER_STOP.search(text) or _PROSE.search(text) or _is_data(tokens):
+            break
+        if any(_ENUMERATED.match(t) for _, _, t in tokens):
+            break  # "七、附属单位上缴收入  七、文化旅游体育与传媒支出": a blank row, not a header
+        if len(tokens) == 1 and _TITLE_WORDS.search(text):
+            break  # the table's title line, not its header
+        if _COLUMN_NUMBERS.match(text.replace(" ", "")) or text.replace(" ", "").startswith("栏次"):
+            continue  # "栏次 | 1 | 2 …": column numbers
+        out.append(_header_words(parsed[k + 1]))
+    return list(reversed(out))
+
+
+def _columns(data: list[_Line]) -> list[tuple[int, int]]:
+    """Character ranges of the columns: overlapping token spans merged."""
+    spans = sorted((s, e) for ln in data for s, e, _ in ln.tokens)
+    columns: list[list[int]] = []
+    for s, e in spans:
+        if columns and s < columns[-1][1]:
+            columns[-1][1] = max(columns[-1][1], e)
+        else:
+            columns.append([s, e])
+    return [(s, e) for s, e in columns]
+
+
+@dataclass
+class _Column:
+    span: tuple[int, int]
+    numeric: bool
+    words: dict[int, str] = field(default_factory=dict)  # header line index -> its words
+
+
+def _header_cells(
+    columns: list[tuple[int, int]], numeric: list[bool], header: list[_Line]
+) -> tuple[list[tuple[int, int]], list[bool], list[str]]:
+    """Columns (with those blank in every row added) and each column's header text, the
+    header lines joined top to bottom.
+
+    A header word goes to the cell its middle falls in. Two words of one line in one cell:
+    the one nearest the cell's figures stays, a word beside it moves to the neighbouring
+    column when that column has no word of the line (text layouts print words a little off
+    their figures), else it names a column blank in every row (基本支出 of a fund table).
+    """
+    cols = [_Column(c, n) for c, n in zip(columns, numeric, strict=True)]
+    for li in range(len(header) - 1, -1, -1):  # lower lines name the leaf columns
+        boundaries = _boundaries([c.span for c in cols], [c.numeric for c in cols])
+        by_cell: dict[int, list[tuple[int, int, str]]] = {}
+        for s, e, text in header[li].tokens:
+            by_cell.setdefault(_column_of(boundaries, s, e), []).append((s, e, text))
+        new: list[_Column] = []
+        for k in sorted(by_cell):
+            spans = sorted(by_cell[k])
+            cs, ce = cols[k].span
+            keep = min(spans, key=lambda sp: max(cs - sp[1], sp[0] - ce, 0))
+            for span in spans:
+                word = span[2].replace(" ", "")
+                target = k if span == keep else (k + 1 if span > keep else k - 1)
+                if target != k and (
+                    not 0 <= target < len(cols) or target in by_cell or li in cols[target].words
+                ):
+                    new.append(_Column((span[0], span[1]), True, {li: word}))
+                    continue
+                cols[target].words[li] = cols[target].words.get(li, "") + word
+        cols = sorted(cols + new, key=lambda c: c.span)
+    joined = ["".join(c.words[li] for li in sorted(c.words)) for c in cols]
+    return [c.span for c in cols], [c.numeric for c in cols], joined
+
+
+def _boundaries(columns: list[tuple[int, int]], numeric: list[bool]) -> list[float]:
+    """Where one column's cell ends and the next one's begins. Figures are right-aligned, so
+    a figure column's cell reaches left to the end of the column before it; names are
+    left-aligned, so a name column's cell begins where its names begin."""
+    out = []
+    for k in range(len(columns) - 1):
+        out.append(columns[k][1] if numeric[k + 1] else columns[k + 1][0] - 0.5)
+    return out
+
+
+def _column_of(boundaries: list[float], start: int, end: int) -> int:
+    """The column whose cell holds the middle of a span (a header word centred over it)."""
+    centre = (start + end) / 2
+    return next((k for k, b in enumerate(boundaries) if centre <= b), len(boundaries))
+
+
+def _cells(columns: list[tuple[int, int]], line: _Line, boundaries: list[float]) -> list[str]:
+    cells = [""] * len(columns)
+    for s, e, text in line.tokens:
+        k = _overlapping(columns, s, e)
+        if k is None:
+            k = _column_of(boundaries, s, e)
+        cells[k] = f"{cells[k]} {text}".strip()
+    return [("" if c in _PLACEHOLDER else c) for c in cells]
+
+
+def _overlapping(columns: list[tuple[int, int]], start: int, end: int) -> int | None:
+    for k, (s, e) in enumerate(columns):
+        if s < end and start < e:
+            return k
+    return None
+
+
+def _build(header: list[_Line], region: list[_Line], data: list[_Line]) -> LayoutTable:
+    columns = _columns(data)
+    in_column = [
+        [t for ln in data for s, e, t in ln.tokens if s < columns[k][1] and columns[k][0] < e]
+        for k in range(len(columns))
+    ]
+    numeric = [2 * sum(_is_figure(t) for t in texts) > len(texts) for texts in in_column]
+    columns, numeric, joined = _header_cells(columns, numeric, header)
+    boundaries = _boundaries(columns, numeric)
+    table = LayoutTable(first_line=(header or region)[0].no, last_line=region[-1].no)
+    if header:
+        table.rows.append((header[0].no, tuple(joined)))
+    rows = _rows_with_names(columns, region, boundaries)
+    table.rows.extend(rows)
+    orphans = _orphan_rows(rows, numeric)
+    if orphans and len(rows) > 1:
+        # "2,940.05  2,940.05" above "本年收入合计  本年支出合计": the layout printed a row's
+        # figures on a line of their own; which label each belongs to is a guess.
+        table.doubt = (
+            f"第{orphans[0]}行的数字与项目名称不在同一行（文本版式拆开了表格行），"
+            "无法可靠对应数字与项目"
+        )
+    return table
+
+
+def _orphan_rows(rows: list[tuple[int, tuple[str, ...]]], numeric: list[bool]) -> list[int]:
+    """Lines where an amount stands without the label it belongs to: the nearest label column
+    to its left is empty (row numbers and codes are not amounts, a coded row has its code)."""
+    labels = [k for k, is_num in enumerate(numeric) if not is_num]
+    out = []
+    for no, cells in rows:
+        if any(_CODE.match(c.replace(" ", "")) for c in cells):
+            continue
+        for k, cell in enumerate(cells):
+            if not _AMOUNT.match(cell):
+                continue
+            label = max((j for j in labels if j < k), default=None)
+            if label is None or not cells[label]:
+                out.append(no)
+                break
+    return out
+
+
+def _rows_with_names(
+    columns: list[tuple[int, int]], region: list[_Line], boundaries: list[float]
+) -> list[tuple[int, tuple[str, ...]]]:
+    """Data rows with the pieces of wrapped names put back: a piece above a row without a name
+    of its own begins that name; a piece below a row whose name began above it ends it."""
+    cells_of = [_cells(columns, ln, boundaries) if _is_row(ln.tokens) else None for ln in region]
+    name_col = _name_column(cells_of)
+    began_above: set[int] = set()  # data lines (by index) whose name began on a line above
+    ended: set[int] = set()
+    last_row: int | None = None
+    for idx, line in enumerate(region):
+        if cells_of[idx] is not None:
+            last_row = idx
+            continue
+        if not _is_fragment(line.tokens):
+            continue  # a label without figures: a blank row, no piece of a name
+        piece = line.tokens[0][2].replace(" ", "")
+        nxt = next((k for k in range(idx + 1, len(region)) if cells_of[k] is not None), None)
+        if last_row is not None and last_row in began_above and last_row not in ended:
+            cells_of[last_row][name_col] += piece
+            ended.add(last_row)
+        elif nxt is not None and not cells_of[nxt][name_col]:
+            cells_of[nxt][name_col] = piece
+            began_above.add(nxt)
+        elif last_row is not None:
+            cells_of[last_row][name_col] += piece
+            ended.add(last_row)
+    return [(region[k].no, tuple(cells)) for k, cells in enumerate(cells_of) if cells is not None]
+
+
+def _name_column(rows: list[list[str] | None]) -> int:
+    """The column most data rows hold text in (not a figure, not a code): where names are."""
+    counts: dict[int, int] = {}
+    for cells in rows:
+        for k, c in enumerate(cells or []):
+            if c and not _is_figure(c.replace(" ", "")) and not re.fullmatch(r"\d{3,7}", c):
+                counts[k] = counts.get(k, 0) + 1
+    return max(counts, key=lambda k: (counts[k], -k)) if counts else 0
