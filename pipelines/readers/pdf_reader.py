@@ -132,7 +132,10 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
         chars, text_chars = _page_chars(textpage)
     finally:
         textpage.close()
-    grids = _find_grids(page)
+    turn = _Turn.of(page)
+    if turn is not None:
+        chars = [None if c is None else turn.char(c) for c in chars]
+    grids = _find_grids(page, turn)
     _, height = page.get_size()
 
     items: list[tuple[float, str, object]] = []  # (top y, kind, payload)
@@ -259,8 +262,53 @@ def _union(x0: float, y0: float, x1: float, y1: float, g: list) -> tuple[float, 
     )
 
 
-def _find_grids(page: pdfium.PdfPage) -> list[_Grid]:
+@dataclass(frozen=True)
+class _Turn:
+    """A page shown turned (/Rotate 90, 180 or 270: a landscape table page): PDFium gives
+    characters and paths in the unturned page's space; they are turned into the space the
+    reader sees, where text runs left to right and lines from top to bottom."""
+
+    rotation: int
+    width: float  # of the unturned page (its media box)
+    height: float
+
+    @classmethod
+    def of(cls, page: pdfium.PdfPage) -> _Turn | None:
+        rotation = page.get_rotation() % 360
+        if rotation not in (90, 180, 270):
+            return None
+        x0, y0, x1, y1 = page.get_mediabox()
+        return cls(rotation, x1 - x0, y1 - y0)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        if self.rotation == 90:
+            return y, self.width - x
+        if self.rotation == 270:
+            return self.height - y, x
+        return self.width - x, self.height - y
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> tuple[float, ...]:
+        (ax, ay), (bx, by) = self.point(x0, y0), self.point(x1, y1)
+        return min(ax, bx), min(ay, by), max(ax, bx), max(ay, by)
+
+    def char(self, c: _Char) -> _Char:
+        x0, y0, x1, y1 = self.box(c[_X0], c[_Y0], c[_X1], c[_Y1])
+        return (c[_CH], x0, y0, x1, y1, (x0 + x1) / 2, (y0 + y1) / 2)
+
+    def rulings(self, horizontals: list, verticals: list) -> tuple[list, list]:
+        """(x0, x1, y) and (x, y0, y1) segments, turned: a quarter turn swaps the two kinds."""
+        segments = [self.box(x0, y, x1, y) for x0, x1, y in horizontals] + [
+            self.box(x, y0, x, y1) for x, y0, y1 in verticals
+        ]
+        turned_h = [(a, c, b) for a, b, c, d in segments if abs(d - b) < abs(c - a)]
+        turned_v = [(a, b, d) for a, b, c, d in segments if abs(d - b) >= abs(c - a)]
+        return turned_h, turned_v
+
+
+def _find_grids(page: pdfium.PdfPage, turn: _Turn | None = None) -> list[_Grid]:
     horizontals, verticals = _rulings(page)
+    if turn is not None:
+        horizontals, verticals = turn.rulings(horizontals, verticals)
     # Group rulings that touch into grids: a ruling joins every grid whose box (as grown so
     # far) it touches, and those grids become one. Each grid while grouping is
     # [x0, y0, x1, y1, x1 + _TOL, y1 + _TOL, horizontals, verticals].
