@@ -97,6 +97,8 @@ class TableExtractor:
         self.fiscal_year = fiscal_year
         self.recognized: list[dict] = []  # one entry per table: what the recognizer saw
         self._last_title: str | None = None
+        self._last_roles: dict[int, str] = {}
+        self._last_width = 0
         self._past_current_totals = False
 
     @staticmethod
@@ -133,6 +135,13 @@ class TableExtractor:
         if ordinal:
             rows = [_without_columns(r, ordinal) for r in rows]
         roles = _column_roles(rows)
+        width = max(len(_cells(r)) for r in rows)
+        if not roles and title == self._last_title and width <= self._last_width:
+            # The table's next page, printed without its header; columns blank on every row
+            # of that page may be missing at its right.
+            roles = {j: r for j, r in self._last_roles.items() if j < width}
+        else:
+            self._last_roles, self._last_width = roles, width
         paired = _paired_columns(rows)
         grid = (
             _three_public_grid(rows)

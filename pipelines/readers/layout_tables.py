@@ -366,6 +366,7 @@ def _rows_with_names(
     """Data rows with the pieces of wrapped names put back: a piece above a row without a name
     of its own begins that name; a piece below a row whose name began above it ends it."""
     cells_of = [_cells(columns, ln, boundaries) if _is_row(ln.tokens) else None for ln in region]
+    _merge_figures_below(cells_of)
     name_col = _name_column(cells_of)
     began_above: set[int] = set()  # data lines (by index) whose name began on a line above
     ended: set[int] = set()
@@ -388,6 +389,28 @@ def _rows_with_names(
             cells_of[last_row][name_col] += piece
             ended.add(last_row)
     return [(region[k].no, tuple(cells)) for k, cells in enumerate(cells_of) if cells is not None]
+
+
+def _merge_figures_below(cells_of: list[list[str] | None]) -> None:
+    """A row whose name wrapped onto two lines may have its figures printed on a line of their
+    own below (the cell's text is centred): figures without any label, under a row with a
+    code or label and no figure in those columns, belong to that row."""
+    previous: int | None = None
+    for k, cells in enumerate(cells_of):
+        if cells is None:
+            continue
+        figures_only = all(not c or _AMOUNT.match(c) for c in cells) and any(cells)
+        if figures_only and previous is not None:
+            above = cells_of[previous]
+            if all(not above[j] for j, c in enumerate(cells) if c) and any(
+                a and not _AMOUNT.match(a) for a in above
+            ):
+                for j, c in enumerate(cells):
+                    if c:
+                        above[j] = c
+                cells_of[k] = None
+                continue
+        previous = k
 
 
 def _name_column(rows: list[list[str] | None]) -> int:

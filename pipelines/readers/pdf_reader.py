@@ -21,10 +21,16 @@ import pypdfium2.raw as pdfium_c
 
 from pipelines.document import Block, Document
 from pipelines.errors import IngestError
+from pipelines.readers.layout_tables import find_layout_tables
 
 MAX_PAGES = 2000
 _TOL = 2.0  # points: rulings closer than this are one line
 _THIN = 1.6  # a path thinner than this is a ruling
+# Width of one character column when a text line is laid out as monospaced text: half of a
+# 10-point CJK character, the size of a digit.
+_LAYOUT_COLUMN_PT = 5.0
+# Characters closer than this share of their height belong to one word.
+_WORD_GAP_SHARE = 0.3
 _FORM_DEPTH = 4  # form XObjects nested deeper than this are not searched for rulings
 _LINE_BREAKS = {"\r", "\n"}
 
@@ -164,9 +170,29 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
         items.append((max(ch[_Y1] for ch in line), "line", line))
     items.sort(key=lambda item: -item[0])
 
+    items = _tables_without_rulings(items)
     line_no = 0
     first_item = True
     for top, kind, payload in items:
+        if kind == "layout_table":
+            table_index = state.count
+            state.count += 1
+            state.open_index, state.last_columns = None, None
+            for row, (cells, doubt) in enumerate(payload, start=1):
+                doc.blocks.append(
+                    Block(
+                        len(doc.blocks),
+                        "table_row",
+                        "\t".join(c for c in cells if c),
+                        f"第{number}页表格{table_index + 1}第{row}行",
+                        tuple(cells),
+                        table_index,
+                        row - 1,
+                        doubt,
+                    )
+                )
+            first_item = False
+            continue
         if kind == "line":
             content = "".join(c[_CH] for c in payload).strip()
             if not content or _is_page_number(content, top, height):
@@ -210,6 +236,56 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                 )
         first_item = False
     return text_chars
+
+
+def _laid_out(line: list[_Char]) -> str:
+    """A text line as a monospaced layout (as pdftotext -layout prints): characters that
+    touch stay together; after a gap, the next character starts at the column its left edge
+    sits in, so that the figures of one column line up across lines. A gap always leaves at
+    least two spaces: the layout reader splits tokens there."""
+    out: list[str] = []
+    width = 0
+    previous_x1: float | None = None
+    for c in sorted(line, key=itemgetter(_X0)):
+        if not c[_CH].strip():
+            continue  # PDFium's generated spaces sit anywhere; the gaps say it all
+        touching = previous_x1 is not None and c[_X0] - previous_x1 <= _WORD_GAP_SHARE * (
+            c[_Y1] - c[_Y0]
+        )
+        if not touching and previous_x1 is not None:
+            column = max(int(c[_X0] / _LAYOUT_COLUMN_PT), width + 2)
+            out.append(" " * (column - width))
+            width = column
+        elif previous_x1 is None:
+            column = int(c[_X0] / _LAYOUT_COLUMN_PT)
+            out.append(" " * column)
+            width = column
+        out.append(c[_CH])
+        width += 1  # string positions, not display width: a gap re-aligns to the page
+        previous_x1 = c[_X1]
+    return "".join(out)
+
+
+def _tables_without_rulings(items: list[tuple[float, str, object]]) -> list:
+    """Runs of text lines that form a table drawn without rulings (figures in columns) become
+    one table item; the other lines stay lines. See readers/layout_tables.py."""
+    lines = [(k, item) for k, item in enumerate(items) if item[1] == "line"]
+    if len(lines) < 2:
+        return items
+    text = [_laid_out(item[2]) for _, item in lines]
+    tables = find_layout_tables(text)
+    if not tables:
+        return items
+    replaced: dict[int, tuple] = {}
+    dropped: set[int] = set()
+    for table in tables:
+        first = lines[table.first_line - 1][0]
+        rows = [(cells, table.doubt) for _, cells in table.rows]
+        replaced[first] = (items[first][0], "layout_table", rows)
+        dropped.update(lines[n - 1][0] for n in range(table.first_line, table.last_line + 1))
+    return [
+        replaced.get(k, item) for k, item in enumerate(items) if k in replaced or k not in dropped
+    ]
 
 
 def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[list[_Char | None], int]:

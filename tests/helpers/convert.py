@@ -117,6 +117,7 @@ def document_to_xlsx(doc: Document, path: Path) -> None:
     sheets: dict[str, object] = {}
     next_row: dict[str, int] = {}
     segments = _segments(doc)
+    last_key: str | None = None
     for i, segment in enumerate(segments):
         if isinstance(segment, Block):
             continue
@@ -129,6 +130,10 @@ def document_to_xlsx(doc: Document, path: Path) -> None:
         unit_line = next((t for t in before if "单位" in t), None)
         name = _table_name(title) if title else None
         key = _sheet_name(title, set(sheets)) if name else OTHER_SHEET
+        # A table right after another one, with no title of its own, is its next page.
+        continued = i > 0 and not isinstance(segments[i - 1], Block) and title is None
+        if continued and last_key is not None:
+            key = last_key
         if key not in sheets:
             sheets[key] = book.create_sheet(key)
             next_row[key] = 1
@@ -136,7 +141,8 @@ def document_to_xlsx(doc: Document, path: Path) -> None:
         rows = [_cells(b) for b in segment]
         rows = [r for r in rows if any(c.strip() for c in r)]
         width = max((len(r) for r in rows), default=1)
-        r = next_row[key]
+        r = next_row[key] - 1 if continued and last_key is not None else next_row[key]
+        last_key = key
         if title:
             sheet.cell(row=r, column=1, value=title)
             if width > 1:
