@@ -360,3 +360,35 @@ def test_one_wrong_total_is_the_document_s_error_not_a_doubt(resolver):
     sts, tables, _ = extract_document(_doc(*lines), 2023, resolver)
     assert tables[0]["doubt"] is None
     assert not any(s.doubtful for s in sts)
+
+
+def test_an_empty_table_with_its_note_is_empty_not_missing(resolver):
+    sts, tables, _ = extract_document(
+        _doc(
+            "国有资本经营预算财政拨款支出决算表",
+            "科目编码\t科目名称\t合计",
+            "合计\t\t",
+            "注：本部门本年度无国有资本经营预算财政拨款收支，故公开空表。",
+        ),
+        2023,
+        resolver,
+    )
+    assert tables[0]["is_empty"]
+    assert [(s.metric, s.amount_wan) for s in sts] == [("state_capital_expenditure", 0.0)]
+
+
+def test_split_codes_printed_only_in_the_kuan_and_xiang_columns(resolver):
+    sts = extract_statements(
+        _doc(
+            "一般公共预算财政拨款支出决算表",
+            "类\t款\t项\t科目名称\t合计",
+            "201\t\t\t一般公共服务支出\t300.00",
+            "\t03\t\t政府办公厅（室）及相关机构事务\t300.00",
+            "\t\t01\t行政运行\t200.00",
+            "\t\t02\t一般行政管理事务\t100.00",
+        ),
+        2023,
+        resolver,
+    )
+    rows = {s.subject_code: s.amount_wan for s in _metric(sts, "gpb_by_function")}
+    assert rows == {"201": 300.0, "20103": 300.0, "2010301": 200.0, "2010302": 100.0}

@@ -36,8 +36,12 @@ _UNIT_START = re.compile(r"^\s*(?:万元|亿元|元|%|％)")
 # pdftotext and similar wrap sentences at a fixed width; a line this long that does not
 # end a sentence continues on the next line.
 _WRAP_MIN_CHARS = 28
-# The note under a table left empty: "本表无数据", "故本表为空", "本表为空表".
-_EMPTY_TABLE = re.compile(r"本表无数据|本表为空")
+# The note under a table left empty: "本表无数据", "故本表为空", "本表为空表", "（本部门无此项
+# 支出，故公开空表）", "本单位本年度无政府性基金预算财政拨款收支".
+_EMPTY_TABLE = re.compile(
+    r"本表无数据|本表为空|公开空表|此表为空|"
+    r"本(?:部门|单位)(?:\d{4}年度?|本年度?)?(?:无|未发生|不涉及)[^，。；]{0,24}(?:收支|收入|支出|经费|数据|业务)"
+)
 
 
 @dataclass

@@ -98,6 +98,8 @@ class TableExtractor:
         self.recognized: list[dict] = []  # one entry per table: what the recognizer saw
         self._last_title: str | None = None
         self._last_roles: dict[int, str] = {}
+        self._last_class: str | None = None  # the 类 and 款 above, for rows printing neither
+        self._last_kuan: str | None = None
         self._last_width = 0
         self._past_current_totals = False
 
@@ -208,12 +210,23 @@ class TableExtractor:
         self, row, cells, kind, roles, factor, part, section
     ) -> list[Statement] | None:
         digits: list[str] = []
+        first_digit_at: int | None = None
         i = 0
         while i < len(cells) and (re.fullmatch(r"\d{2,7}", cells[i]) or cells[i] == ""):
             if cells[i]:
                 digits.append(cells[i])
+                first_digit_at = i if first_digit_at is None else first_digit_at
             i += 1
         code_text = "".join(digits)
+        if digits and all(len(d) == 2 for d in digits) and first_digit_at in (1, 2):
+            # Split code columns printing only the 款 and 项 of a row ("" | 06 | 01): its 类
+            # (and 款) are those of the rows above it.
+            above = self._last_class if first_digit_at == 1 else self._last_kuan
+            code_text = (above or "") + code_text
+        if len(code_text) == 3:
+            self._last_class, self._last_kuan = code_text, None
+        elif len(code_text) == 5:
+            self._last_class, self._last_kuan = code_text[:3], code_text
         name = None
         if i < len(cells) and not digits:
             m = _CODE_JOINED.match(cells[i])
