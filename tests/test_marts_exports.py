@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.office import convert_with_office
 from openpyxl import load_workbook
 
 from pipelines.exports import EXPORTS, safe_text
@@ -138,19 +138,10 @@ def test_csv_has_bom_and_parquet_matches(county: Locations, con):
     assert (folder / "index.html").exists()
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-    reason="LibreOffice is not installed",
-)
 def test_workbook_converts_to_pdf_with_libreoffice(county: Locations, tmp_path: Path):
-    office = shutil.which("soffice") or shutil.which("libreoffice")
     path = county.export_dir / "2024" / "部门决算对比_2024.xlsx"
-    subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        timeout=180,
-    )
-    assert (tmp_path / "部门决算对比_2024.pdf").stat().st_size > 1000
+    pdf = convert_with_office(path, "pdf", tmp_path)
+    assert pdf.stat().st_size > 1000
 
 
 def test_formula_like_text_is_neutralized():
