@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 RAW ?= raw
 WAREHOUSE ?= warehouse/budget.duckdb
+# The run's outputs (exports/, reports/, data_docs/) and working files (staging/, run.lock).
+OUT ?= warehouse
 # Dagster's home (run history, partitions) stays inside the project, ignored by git.
 export DAGSTER_HOME := $(abspath .dagster_home)
 
@@ -37,13 +39,14 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml
 # every run would otherwise compile the project's modules again (about 0.6 s).
 run: setup
 	@$(BIN)/python -m compileall -q pipelines
-	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)"
+	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)" --out "$(OUT)"
 
 test: setup
 	$(BIN)/python -m pytest
 
 ui: setup
 	COUNTY_RAW_DIR="$(abspath $(RAW))" COUNTY_WAREHOUSE="$(abspath $(WAREHOUSE))" \
+		COUNTY_OUT_DIR="$(abspath $(OUT))" \
 		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 # Regenerate the synthetic sample county shipped in raw/ (deterministic).
@@ -60,4 +63,5 @@ format: setup
 	$(BIN)/ruff check --fix pipelines tests
 
 clean:
-	rm -rf warehouse/budget.duckdb warehouse/staging warehouse/exports
+	rm -rf "$(WAREHOUSE)" "$(WAREHOUSE).wal" "$(OUT)/staging" "$(OUT)/exports" "$(OUT)/reports" \
+		"$(OUT)/data_docs" "$(OUT)/run.lock"

@@ -161,6 +161,8 @@ def run_job(raw: Path, warehouse: Path, dagster_home: Path) -> dict:
             str(raw),
             "--warehouse",
             str(warehouse),
+            "--out",
+            str(warehouse.parent),
         ],
         cwd=ROOT,
         env=env,

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE]``.
+"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE] [--out DIR] [--force]``.
 
 Runs the Dagster main job in this process against the instance in $DAGSTER_HOME, so the run
 appears in the Dagster UI, then prints a summary for the operator.
@@ -12,6 +12,15 @@ import os
 import sys
 from pathlib import Path
 
+from pipelines.settings import (
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    OUT_DIR_ENV,
+    RAW_DIR_ENV,
+    WAREHOUSE_ENV,
+)
+
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
@@ -19,23 +28,37 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the main job over a raw folder")
-    run.add_argument("--raw", default=os.environ.get("COUNTY_RAW_DIR", "raw"))
     run.add_argument(
-        "--warehouse", default=os.environ.get("COUNTY_WAREHOUSE", "warehouse/budget.duckdb")
+        "--raw",
+        default=os.environ.get(RAW_DIR_ENV, DEFAULT_RAW),
+        help=f"folder of report files, only ever read (${RAW_DIR_ENV}, default {DEFAULT_RAW})",
+    )
+    run.add_argument(
+        "--warehouse",
+        default=os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE),
+        help=f"the DuckDB warehouse file (${WAREHOUSE_ENV}, default {DEFAULT_WAREHOUSE})",
+    )
+    run.add_argument(
+        "--out",
+        default=os.environ.get(OUT_DIR_ENV, DEFAULT_OUT),
+        help="folder for the run's outputs: exports/, reports/, data_docs/, and its staging/ "
+        f"and run.lock (${OUT_DIR_ENV}, default {DEFAULT_OUT})",
     )
     run.add_argument("--force", action="store_true", help="re-read every file, changed or not")
     args = parser.parse_args(argv)
 
     raw = Path(args.raw).resolve()
     warehouse = Path(args.warehouse).resolve()
+    out = Path(args.out).resolve()
     if not raw.is_dir():
         print(
             f"错误：原始文件目录不存在：{raw}（请用 RAW=<目录> 指定报告所在目录）", file=sys.stderr
         )
         return 2
     # The Dagster definitions read their folders from the environment.
-    os.environ["COUNTY_RAW_DIR"] = str(raw)
-    os.environ["COUNTY_WAREHOUSE"] = str(warehouse)
+    os.environ[RAW_DIR_ENV] = str(raw)
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
+    os.environ[OUT_DIR_ENV] = str(out)
 
     from pipelines import helper
 
@@ -47,14 +70,17 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.run import Locations, format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
-    loc = Locations(raw, warehouse)
+    loc = Locations(raw, warehouse, out)
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
     try:
-        with instance, run_lock(warehouse):  # the instance's storage is closed on the way out
+        with (
+            instance,
+            run_lock(warehouse, lock_file=loc.lock_file),
+        ):  # the instance's storage is closed on the way out
             result = _execute(definitions, instance, args.force)
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)

@@ -40,29 +40,46 @@ from pipelines.run import (
     publish_reviews,
     update_warehouse,
 )
-
-RAW_DIR_ENV = "COUNTY_RAW_DIR"
-WAREHOUSE_ENV = "COUNTY_WAREHOUSE"
+from pipelines.settings import (
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    OUT_DIR_ENV,
+    RAW_DIR_ENV,
+    WAREHOUSE_ENV,
+)
 
 
 class CountyFolders(dg.ConfigurableResource):
-    """Where reports land (raw/, only ever read) and how many processes read them."""
+    """Where reports land (raw/, only ever read), where the run's outputs go (exports/,
+    reports/, data_docs/, staging/, run.lock) and how many processes read the files."""
 
-    raw_dir: str = "raw"
+    raw_dir: str = DEFAULT_RAW
+    out_dir: str = DEFAULT_OUT
     workers: int = 0  # 0: one per core
 
     def locations(self, warehouse: DuckDBResource) -> Locations:
-        return Locations(Path(self.raw_dir).resolve(), Path(warehouse.database).resolve())
+        return Locations(
+            Path(self.raw_dir).resolve(),
+            Path(warehouse.database).resolve(),
+            Path(self.out_dir).resolve(),
+        )
 
 
 class RunHelper(dg.ConfigurableResource):
     """A second process that starts with the run (pipelines.helper): it imports Great
     Expectations while Dagster starts and the files are read, validates the checks, builds the
     Data Docs and draws the charts while the run writes reviews and workbooks.
-    COUNTY_RUN_HELPER=inline runs everything in the run's own process instead."""
+    COUNTY_RUN_HELPER=inline (or inline: true in the resource's config) runs everything in
+    the run's own process instead."""
+
+    # A field of its own also keeps Dagster from reading the deprecated pydantic `__fields__`
+    # of a field-less resource (a PydanticDeprecatedSince20 warning on every run).
+    inline: bool = False
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        helper.start()
+        if not self.inline:
+            helper.start()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         helper.finish()  # waits for the Data Docs
@@ -163,7 +180,7 @@ def staged_reports(
                 "The Great Expectations suites in expectations/ (share, sum, yoy, budget, "
                 "cross_section, code, completeness) over the reports that changed, every outcome "
                 "with its Chinese message, quote and location in quality.check_result; GX Data "
-                "Docs under warehouse/data_docs/."
+                "Docs under <out>/data_docs/ (warehouse/ by default)."
             ),
         ),
         dg.AssetSpec(
@@ -296,7 +313,7 @@ def warehouse_update(
     deps=["mart_gpb_by_function", "review_reports"],
     group_name="publish",
     kinds={"excel", "csv", "parquet", "html"},
-    description="Per fiscal year under warehouse/exports/<year>/: a workbook with a sheet per mart "
+    description="Per fiscal year under <out>/exports/<year>/ (warehouse/ by default): a workbook with a sheet per mart "
     "(Chinese headers), CSV (UTF-8 with BOM) and Parquet per mart, charts as PNG, and an index.html "
     "linking them and every department's review report.",
 )
@@ -314,7 +331,7 @@ def county_exports(
     group_name="publish",
     kinds={"html", "excel"},
     description="审核意见: one review report per department and year (HTML and .xlsx) under "
-    "warehouse/reports/<year>/, findings grouped by severity with quote, location and a verdict.",
+    "<out>/reports/<year>/, findings grouped by severity with quote, location and a verdict.",
 )
 def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
     files = publish_reviews(folders.locations(warehouse))
@@ -384,10 +401,11 @@ defs = dg.Definitions(
     sensors=[raw_folder_sensor],
     schedules=[nightly_county_run],
     resources={
-        "folders": CountyFolders(raw_dir=os.environ.get(RAW_DIR_ENV, "raw")),
-        "warehouse": DuckDBResource(
-            database=os.environ.get(WAREHOUSE_ENV, "warehouse/budget.duckdb")
+        "folders": CountyFolders(
+            raw_dir=os.environ.get(RAW_DIR_ENV, DEFAULT_RAW),
+            out_dir=os.environ.get(OUT_DIR_ENV, DEFAULT_OUT),
         ),
+        "warehouse": DuckDBResource(database=os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
         "run_helper": RunHelper(),
     },
 )

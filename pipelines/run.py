@@ -45,24 +45,42 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Locations:
+    """Where a run reads, keeps its warehouse, and writes everything else.
+
+    ``out_dir`` holds the run's outputs and working files (exports/, reports/, data_docs/,
+    staging/, run.lock) so that a warehouse file placed in a user's data folder stays alone
+    there. The command line, the Makefile and the Dagster resources default it to warehouse/;
+    a library call that leaves it out writes beside the warehouse file.
+    """
+
     raw_dir: Path
     warehouse: Path
+    out_dir: Path | None = None
+
+    @property
+    def out(self) -> Path:
+        return self.out_dir if self.out_dir is not None else self.warehouse.parent
 
     @property
     def staging_dir(self) -> Path:
-        return self.warehouse.parent / "staging"
+        return self.out / "staging"
 
     @property
     def export_dir(self) -> Path:
-        return self.warehouse.parent / "exports"
+        return self.out / "exports"
 
     @property
     def data_docs_dir(self) -> Path:
-        return self.warehouse.parent / "data_docs"
+        return self.out / "data_docs"
 
     @property
     def reports_dir(self) -> Path:
-        return self.warehouse.parent / "reports"
+        return self.out / "reports"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held by a command-line run for its whole length (see warehouse.run_lock)."""
+        return self.out / "run.lock"
 
     def manifest(self, run_id: str = "local") -> Path:
         """What one run's ingest staged, for that run's load: runs never read each other's."""
@@ -374,7 +392,7 @@ def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False
     """The whole main job without Dagster (tests, benchmarks). ``force`` redoes every step for
     every report; otherwise each step does what changed since the last run."""
     run_id = uuid.uuid4().hex
-    with run_lock(loc.warehouse):
+    with run_lock(loc.warehouse, lock_file=loc.lock_file):
         outcome = ingest(loc, force=force, workers=workers, run_id=run_id)
         update_warehouse(loc, run_id, full=force)
         publish_reviews(loc, full=force)
@@ -420,6 +438,7 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
         "== 部门决算审核流水线：运行结果 / run summary ==",
         f"原始文件目录 raw:        {loc.raw_dir}",
         f"数据仓库 warehouse:      {loc.warehouse}",
+        f"输出目录 outputs:        {loc.out}",
         f"发现文件 files seen:     {summary.files_seen}（本次读取 {summary.staged}，未变化跳过 {summary.unchanged}，已移除 {summary.removed}）",
         f"已入库报告 reports:      {reports}",
         f"无法读取 ingest errors:  {len(summary.ingest_errors)}",

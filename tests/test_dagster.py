@@ -18,6 +18,7 @@ def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     generate_county(raw, n_departments=3, years=(2023, 2024), seed=5)
     monkeypatch.setenv("COUNTY_RAW_DIR", str(raw))
     monkeypatch.setenv("COUNTY_WAREHOUSE", str(tmp_path / "wh" / "budget.duckdb"))
+    monkeypatch.setenv("COUNTY_OUT_DIR", str(tmp_path / "out"))
     import importlib
 
     import pipelines.definitions as definitions
@@ -55,6 +56,12 @@ def test_job_runs_every_report_in_one_run_then_chosen_ones(county):
     assert result.success
     assert len(instance.get_runs()) == 1
     assert instance.get_runs()[0].tags["county/warehouse"] == "main"  # queued one at a time
+    # the warehouse file stays alone in its folder; the outputs follow COUNTY_OUT_DIR
+    assert {p.name for p in warehouse.parent.iterdir()} <= {"budget.duckdb", "budget.duckdb.wal"}
+    out = warehouse.parent.parent / "out"
+    assert (out / "data_docs" / "index.html").exists()
+    assert sorted(p.name for p in (out / "exports").iterdir()) == ["2023", "2024"]
+    assert len(list((out / "reports").rglob("*.html"))) == 6
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.report").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM mart.gpb_by_function").fetchone()[0] > 0
