@@ -122,6 +122,72 @@ def test_workbook_opens_with_another_reader(county: Locations, con):
         assert sample[3] == pytest.approx(total)
 
 
+def _stated(con, department: str, year: int, metric: str, column: str) -> float | None:
+    """The first value of ``column`` the report states for ``metric``: main text, then tables,
+    then annexes (the order the marts take)."""
+    row = con.execute(
+        f"""
+        SELECT s.{column} FROM core.statement s JOIN core.report r USING (report_id)
+        WHERE r.department = ? AND r.fiscal_year = ? AND s.metric = ? AND s.{column} IS NOT NULL
+          AND s.subject_code IS NULL
+        ORDER BY CASE s.part WHEN 'narrative' THEN 0 WHEN 'table' THEN 1 WHEN 'overview' THEN 2
+                 ELSE 3 END, s.statement_no
+        LIMIT 1
+        """,
+        [department, year, metric],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_sheets_show_the_budget_completion_and_change_each_report_states(county: Locations, con):
+    found = {"预算数": 0, "完成率": 0, "增减": 0}
+    for year in (2023, 2024):
+        book = load_workbook(county.export_dir / str(year) / f"部门决算对比_{year}.xlsx")
+        for title, metric in (
+            ("三公经费", "three_public_total"),
+            ("机关运行经费", "admin_operating_expenses"),
+        ):
+            rows = list(book[title].iter_rows(values_only=True))
+            col = {header: i for i, header in enumerate(rows[0])}
+            for row in rows[1:]:
+                department = row[col["部门"]]
+                cell = dict(zip(rows[0], row, strict=True)).get
+                amount = _stated(con, department, year, metric, "amount_wan")
+                budget = _stated(con, department, year, metric, "budget_wan")
+                rate = _stated(con, department, year, metric, "completion_pct")
+                change = _stated(con, department, year, metric, "change_wan")
+                change_pct = _stated(con, department, year, metric, "change_pct")
+                if budget is None:
+                    assert cell("预算数（万元，本报告）") is None
+                else:
+                    assert cell("预算数（万元，本报告）") == pytest.approx(budget)
+                    found["预算数"] += 1
+                if rate is not None:
+                    assert cell("预算完成率（%，本报告）") == pytest.approx(rate)
+                    found["完成率"] += 1
+                if change is not None:
+                    assert cell("增减额（万元，本报告）") == pytest.approx(change)
+                    assert cell("上年数（万元，本报告）") == pytest.approx(
+                        amount - change, abs=0.006
+                    )
+                    assert cell("增减率（%，本报告）") == pytest.approx(change_pct)
+                    found["增减"] += 1
+                if year == 2023:  # no report of 2022 in the warehouse: nothing computed from it
+                    assert cell("上年决算数（万元，据上年报告）") is None
+    # the sample's reports state their change in both sheets for every department (5 departments,
+    # 2 years), and the 三公 completion rate; most print the 三公 budget
+    assert found["增减"] == 20 and found["完成率"] >= 10 and found["预算数"] >= 5
+
+
+def test_every_amount_header_names_its_unit():
+    for table in EXPORTS:
+        for column in table.columns:
+            if column.kind == "amount":
+                assert "万元" in column.header, (table.title, column.header)
+            if column.kind == "pct":
+                assert "%" in column.header or "万元/人" in column.header, column.header
+
+
 def test_csv_has_bom_and_parquet_matches(county: Locations, con):
     import pandas as pd
 
