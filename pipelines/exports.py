@@ -378,7 +378,7 @@ def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> li
             "各部门一般公共预算财政拨款支出构成（按类）",
             "支出构成.png",
             "chart_expenditure_by_class",
-            by_class[["department", "subject_name", "amount_wan"]],
+            by_class[["department", "subject_code", "subject_name", "amount_wan"]],
         ),
         (
             "各部门“三公”经费",

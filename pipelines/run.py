@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
-from pipelines.export_index import write_index
+from pipelines.export_index import ReviewEntry, write_index
 from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
 from pipelines.helper import current as current_helper
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
-from pipelines.review import review_file_stem, write_review_reports
+from pipelines.review import review_file_stem, verdict, write_review_reports
 from pipelines.stage import StageResult, stage_reports
 from pipelines.transactions import transaction
 from pipelines.warehouse import (
@@ -338,23 +339,19 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
                 return [], 0
         helper = current_helper()
         exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
-        reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+        reviews = con.execute(
+            "SELECT fiscal_year, department, source_path FROM core.report"
+        ).fetchall()
         written: list[str] = []
         for year, files in exported.items():
             written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
-            review_links = [
-                (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
-                for y, dept in sorted(reviews)
-                if y == year
-                and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
-            ]
             index = write_index(
                 loc.export_dir / str(year),
                 year,
                 files["workbook"],
                 files["tables"],
                 finish_charts(files["charts"], helper),
-                review_links,
+                _review_entries(loc, year, reviews, files["frames"]["审核情况"]),
             )
             written.append(str(index))
             failpoint("exports.year_written")
@@ -362,6 +359,41 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
         return written, len(exported)
 
     return _logged(loc, "exports", work)
+
+
+def _review_entries(
+    loc: Locations,
+    year: int,
+    reports: list[tuple[int, str, str]],
+    scorecard: pd.DataFrame,
+) -> list[ReviewEntry]:
+    """The index's line per department of ``year`` whose review exists: the verdict its review
+    shows, grade and counts (mart.quality_scorecard), and links to the review and the source."""
+    scores = {row.department: row for row in scorecard.itertuples(index=False)}
+    entries = []
+    for y, department, source_path in sorted(reports):
+        page = loc.reports_dir / str(y) / f"{review_file_stem(department)}.html"
+        if y != year or not page.exists():
+            continue
+        score = scores.get(department)
+        errors = int(score.errors) if score is not None else 0
+        warnings = int(score.warnings) if score is not None else 0
+        text, css = verdict(errors, warnings)
+        entries.append(
+            ReviewEntry(
+                department=department,
+                report=page,
+                verdict=text,
+                verdict_class=css,
+                grade=score.grade if score is not None else None,
+                errors=errors if score is not None else None,
+                warnings=warnings if score is not None else None,
+                notes=int(score.notes) if score is not None else None,
+                workbook=page.with_suffix(".xlsx") if page.with_suffix(".xlsx").exists() else None,
+                source=loc.raw_dir / source_path if source_path else None,
+            )
+        )
+    return entries
 
 
 def _logged(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -317,3 +318,27 @@ def test_exports_rewrite_only_the_files_whose_rows_changed(county: Locations, tm
         assert [p.name for p in export_year(con, 2024, out)["written"]] == ["审核情况.csv"]
         assert len(export_year(con, 2024, out, rewrite=True)["written"]) == 1 + 2 * len(EXPORTS)
     assert not list(out.glob(".*.tmp"))  # written through temporary files, none left behind
+
+
+def test_index_lists_each_review_with_the_verdict_it_shows(county: Locations, con):
+    from pipelines.review import review_file_stem
+
+    text = (county.export_dir / "2024" / "index.html").read_text(encoding="utf-8")
+    rows = con.execute(
+        "SELECT department, errors, warnings, notes, grade FROM mart.quality_scorecard "
+        "WHERE fiscal_year = 2024 ORDER BY department"
+    ).fetchall()
+    assert len(rows) == 5
+    for department, errors, warnings, notes, grade in rows:
+        review = county.reports_dir / "2024" / f"{review_file_stem(department)}.html"
+        line = next(line for line in text.splitlines() if f">{department}</a>" in line)
+        # the verdict the review itself opens with, then grade and counts
+        shown = re.search(r'<td class="verdict-\w+">([^<]+)</td>', line).group(1)
+        assert shown in review.read_text(encoding="utf-8")
+        assert f"<td>{grade}</td>" in line
+        assert re.findall(r'<td class="n">(\d+)</td>', line) == [
+            str(errors),
+            str(warnings),
+            str(notes),
+        ]
+        assert "raw/2024/" in line  # the source file it was read from
