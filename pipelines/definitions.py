@@ -343,7 +343,7 @@ def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.Mate
 county_job = dg.define_asset_job(
     "county_job",
     selection=dg.AssetSelection.all(),
-    # dagster.yaml queues runs with this tag one at a time: the warehouse takes one writer
+    # the instance's dagster.yaml (config/dagster.yaml) queues runs with this tag one at a time: the warehouse takes one writer
     tags={"county/warehouse": "main"},
     description="The main job: raw/ to warehouse, marts and exports, all reports in one run.",
     # The steps form one chain over one warehouse: a process per step would only add start-ups

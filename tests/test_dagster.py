@@ -121,3 +121,32 @@ def test_sensor_requests_a_run_when_raw_changes(county):
     shutil.rmtree(raw / "2023")
     changed, new_cursor = evaluate(cursor)
     assert isinstance(changed, dg.RunRequest) and new_cursor != cursor
+
+
+def test_ui_location_is_named_as_in_pyproject_and_instance_config_is_only_in_home():
+    import sys
+    import tomllib
+
+    import yaml
+
+    project = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    workspace = yaml.safe_load((project / "workspace.yaml").read_text(encoding="utf-8"))
+    (entry,) = workspace["load_from"]
+    assert (
+        entry["python_module"]["location_name"]
+        == (pyproject["tool"]["dagster"]["code_location_name"])
+    )
+    assert entry["python_module"]["module_name"] == pyproject["tool"]["dagster"]["module_name"]
+    # `dg dev` warns that a dagster.yaml in the folder it starts from "will not be used": the
+    # project keeps its instance settings in config/, copied to $DAGSTER_HOME by make setup
+    assert not (project / "dagster.yaml").exists() and not (project / "dagster.yml").exists()
+    settings = yaml.safe_load((project / "config" / "dagster.yaml").read_text(encoding="utf-8"))
+    assert settings["telemetry"]["enabled"] is False
+    assert settings["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        {"key": "county/warehouse", "limit": 1}
+    ]
+    # make ui runs the current command (`dagster dev` is superseded by `dg dev` in 1.13)
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert "$(BIN)/dg dev -w workspace.yaml" in makefile and "dagster dev" not in makefile
+    assert (Path(sys.executable).parent / "dg").exists()

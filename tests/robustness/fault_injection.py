@@ -251,7 +251,7 @@ def dagster_home(root: Path) -> Path:
     """A Dagster instance folder holding this project's dagster.yaml."""
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(PROJECT / "config" / "dagster.yaml", home / "dagster.yaml")
     return home
 
 
