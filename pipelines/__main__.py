@@ -24,7 +24,8 @@ from pipelines.settings import (
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (also read by the test of the README's commands)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the main job over a raw folder")
@@ -45,7 +46,11 @@ def main(argv: list[str] | None = None) -> int:
         f"and run.lock (${OUT_DIR_ENV}, default {DEFAULT_OUT})",
     )
     run.add_argument("--force", action="store_true", help="re-read every file, changed or not")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     raw = Path(args.raw).resolve()
     warehouse = Path(args.warehouse).resolve()
