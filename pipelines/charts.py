@@ -55,11 +55,11 @@ _PROBE_CHARS = "部门决算支出万元"
 
 # One colour per 类 of 支出功能分类科目, fixed by its code (201 … 234), so that a 类 has the same
 # colour in every year's chart whatever its rank or name that year: matplotlib's tab20 and
-# tab20b, in that order, indexed by code − 201.
+# tab20b without their greys (grey is "其他各类"), in that order, indexed by code − 201.
 _CLASS_PALETTE = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
     "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5", "#393b79", "#5254a3", "#6b6ecf", "#9c9ede",
+    "#f7b6d2", "#dbdb8d", "#9edae5", "#393b79", "#5254a3", "#6b6ecf", "#9c9ede",
     "#637939", "#8ca252", "#b5cf6b", "#cedb9c", "#8c6d31", "#bd9e39", "#e7ba52", "#e7cb94",
     "#843c39", "#ad494a", "#d6616b", "#e7969c", "#7b4173", "#a55194", "#ce6dbd", "#de9ed6",
 )  # fmt: skip

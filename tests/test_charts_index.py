@@ -285,6 +285,10 @@ def test_a_class_keeps_its_colour_across_years_whatever_its_rank(
     for png in (first, second):
         assert {education, health} <= _colours_in(png)
     assert charts.class_colour("205") == charts.class_colour(205)
+    # every 类 of the catalogue (201 … 234) its own colour, none grey like "其他各类"
+    colours = [_rgb(charts.class_colour(str(code))) for code in range(201, 235)]
+    assert len(set(colours)) == len(colours)
+    assert not any(r == g == b for r, g, b in colours)
     # a line without a code: a colour that depends on its name only
     assert charts.class_colour(None, "其他支出") == charts.class_colour(float("nan"), "其他支出")
 
