@@ -165,6 +165,11 @@ def write_index(
         parts.append('<p class="empty">无图表。</p>')
 
     parts.append("<h2>各部门审核报告</h2>")
+    findings = out_dir / "findings.html"
+    if findings.exists():
+        parts.append(
+            f"<p>{_link(findings, out_dir, '全部审核发现（可按部门、级别、检查类别筛选）')}</p>"
+        )
     if reviews:
         parts.append(
             '<table class="reviews"><thead><tr><th>部门（审核意见）</th><th>审核结论</th>'

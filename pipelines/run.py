@@ -22,6 +22,7 @@ from pipelines.discover import SourceFile, discover
 from pipelines.export_index import ReviewEntry, write_index
 from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
+from pipelines.findings_page import read_findings, write_findings_page
 from pipelines.helper import current as current_helper
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
@@ -345,6 +346,11 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
         written: list[str] = []
         for year, files in exported.items():
             written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
+            # the findings page first: the index links to it
+            findings = write_findings_page(
+                loc.export_dir / str(year), year, read_findings(con, year, loc.reports_dir)
+            )
+            written.append(str(findings))
             index = write_index(
                 loc.export_dir / str(year),
                 year,

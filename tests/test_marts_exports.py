@@ -342,3 +342,15 @@ def test_index_lists_each_review_with_the_verdict_it_shows(county: Locations, co
             str(notes),
         ]
         assert "raw/2024/" in line  # the source file it was read from
+
+
+def test_findings_page_lists_every_failed_check_of_the_year(county: Locations, con):
+    page = county.export_dir / "2024" / "findings.html"
+    text = page.read_text(encoding="utf-8")
+    failed = con.execute(
+        "SELECT count(*) FROM quality.check_result q JOIN core.report r USING (report_id) "
+        "WHERE NOT q.passed AND r.fiscal_year = 2024"
+    ).fetchone()[0]
+    assert failed > 0 and text.count(" data-level=") == failed
+    index = (county.export_dir / "2024" / "index.html").read_text(encoding="utf-8")
+    assert 'href="findings.html"' in index
