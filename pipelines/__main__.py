@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from pipelines import definitions
+    from pipelines.alerts import record_failure
     from pipelines.run import Locations, format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
@@ -92,7 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         return 3
     helper.finish()  # the run's resource has stopped it; this is for a run that failed early
     if not result.success:
-        print("运行失败，详情见上方日志或 Dagster UI（make ui）。", file=sys.stderr)
+        failed = _failures(result)
+        log = record_failure(loc.out, result.run_id, "county_job", "；".join(failed))
+        print(
+            "运行失败 / run failed:\n"
+            + "\n".join(f"  - {line}" for line in failed)
+            + f"\n详情见上方日志或 Dagster UI（make ui）；已记入 {log}",
+            file=sys.stderr,
+        )
         return 1
     metadata = {
         event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata
@@ -110,10 +118,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _execute(definitions, instance, force: bool):
-    """Run the main job in this process: one run, whatever the number of reports."""
+    """Run the main job in this process: one run, whatever the number of reports. A failed step
+    is returned, not raised, so that the operator (or cron) gets a summary and exit code 1."""
     job = definitions.defs.resolve_job_def("county_job")
     run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
-    return job.execute_in_process(instance=instance, run_config=run_config)
+    return job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+
+
+def _failures(result) -> list[str]:
+    """One line per failed step: the step and its error's first line."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()[:1] or ["?"]
+            lines.append(f"{event.step_key}: {message[0]}")
+    return lines or ["the run did not complete"]
 
 
 def _exit(code: int) -> None:

@@ -30,6 +30,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import helper
+from pipelines.alerts import record_failure
 from pipelines.discover import discover
 from pipelines.quality.runner import FAMILIES
 from pipelines.review import FAMILY_NAMES
@@ -41,12 +42,26 @@ from pipelines.run import (
     update_warehouse,
 )
 from pipelines.settings import (
+    ALERT_EMAIL_ENVS,
     DEFAULT_OUT,
     DEFAULT_RAW,
+    DEFAULT_SCHEDULE_CRON,
+    DEFAULT_SENSOR_INTERVAL,
     DEFAULT_WAREHOUSE,
     OUT_DIR_ENV,
     RAW_DIR_ENV,
+    SCHEDULE_CRON_ENV,
+    SENSOR_INTERVAL_ENV,
     WAREHOUSE_ENV,
+    automation_on,
+)
+
+# On the bureau's server (deploy/, COUNTY_AUTOMATION=on) the sensor, the schedule and the
+# failure alert start switched on; under `make ui` they start off.
+_AUTOMATION = automation_on(dict(os.environ))
+_SENSOR_STATUS = dg.DefaultSensorStatus.RUNNING if _AUTOMATION else dg.DefaultSensorStatus.STOPPED
+_SCHEDULE_STATUS = (
+    dg.DefaultScheduleStatus.RUNNING if _AUTOMATION else dg.DefaultScheduleStatus.STOPPED
 )
 
 
@@ -363,13 +378,17 @@ def raw_fingerprint(raw: Path) -> str:
 
 
 @dg.sensor(
-    job=county_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED
+    job=county_job,
+    minimum_interval_seconds=int(os.environ.get(SENSOR_INTERVAL_ENV, DEFAULT_SENSOR_INTERVAL)),
+    default_status=_SENSOR_STATUS,
 )
 def raw_folder_sensor(context: dg.SensorEvaluationContext, folders: CountyFolders):
     """Starts the main job when a file under raw/ is added, changed or removed."""
     raw = Path(folders.raw_dir).resolve()
     if not raw.is_dir():
         return dg.SkipReason(f"raw/ folder {raw} does not exist")
+    if not any(f.is_file() and not f.name.startswith((".", "~$")) for f in raw.rglob("*")):
+        return dg.SkipReason("raw/ holds no files yet")
     fingerprint = raw_fingerprint(raw)
     if context.cursor == fingerprint:
         return dg.SkipReason("raw/ unchanged")
@@ -379,15 +398,50 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext, folders: CountyFolder
 
 @dg.schedule(
     job=county_job,
-    cron_schedule="0 2 * * *",
+    cron_schedule=os.environ.get(SCHEDULE_CRON_ENV, DEFAULT_SCHEDULE_CRON),
     execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="The bureau's nightly run over everything in raw/ (02:00 Beijing time).",
+    default_status=_SCHEDULE_STATUS,
+    description="The bureau's nightly run over everything in raw/ (02:00 Beijing time unless "
+    f"{SCHEDULE_CRON_ENV} says otherwise).",
 )
 def nightly_county_run(context: dg.ScheduleEvaluationContext, folders: CountyFolders):
     if not discover(Path(folders.raw_dir).resolve()):
         return dg.SkipReason("raw/ holds no report files")
     return dg.RunRequest()
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[county_job],
+    default_status=_SENSOR_STATUS,
+    description="Appends every failed run of county_job to <out>/run_failures.log, where the "
+    "bureau sees a failed nightly run the next morning.",
+)
+def county_run_failure_alert(context: dg.RunFailureSensorContext, folders: CountyFolders):
+    record_failure(
+        Path(folders.out_dir).resolve(),
+        context.dagster_run.run_id,
+        context.dagster_run.job_name,
+        context.failure_event.message or "",
+    )
+
+
+def _email_alert() -> list[dg.SensorDefinition]:
+    """make_email_on_run_failure_sensor when COUNTY_ALERT_SMTP_HOST and the addresses are set."""
+    env = {key: os.environ.get(name, "").strip() for key, name in ALERT_EMAIL_ENVS.items()}
+    if not (env["smtp_host"] and env["email_from"] and env["email_to"]):
+        return []
+    return [
+        dg.make_email_on_run_failure_sensor(
+            email_from=env["email_from"],
+            email_password=env["email_password"],
+            email_to=[a.strip() for a in env["email_to"].split(",") if a.strip()],
+            smtp_host=env["smtp_host"],
+            smtp_port=int(env["smtp_port"]) if env["smtp_port"] else None,
+            name="county_run_failure_email",
+            monitored_jobs=[county_job],
+            default_status=_SENSOR_STATUS,
+        )
+    ]
 
 
 defs = dg.Definitions(
@@ -398,7 +452,7 @@ defs = dg.Definitions(
         review_reports,
     ],
     jobs=[county_job],
-    sensors=[raw_folder_sensor],
+    sensors=[raw_folder_sensor, county_run_failure_alert, *_email_alert()],
     schedules=[nightly_county_run],
     resources={
         "folders": CountyFolders(

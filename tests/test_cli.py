@@ -59,3 +59,22 @@ def test_help_names_the_folders_and_their_variables() -> None:
     ):
         assert option in done.stdout and variable in done.stdout
     assert "--force" in done.stdout
+
+
+def test_a_failed_run_exits_1_with_a_summary_and_a_log_line(tmp_path: Path) -> None:
+    # what cron sees of a failed nightly run: exit code, the failed step, the log it wrote
+    raw = tmp_path / "raw"
+    generate_county(raw, n_departments=1, years=(2024,), seed=7)
+    not_a_file = tmp_path / "warehouse-is-a-folder"
+    not_a_file.mkdir()
+    out = tmp_path / "out"
+    done = _cli("run", "--raw", str(raw), "--warehouse", str(not_a_file), "--out", str(out))
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert "运行失败 / run failed:" in done.stderr
+    assert "  - staged_reports: " in done.stderr
+    (line,) = (out / "run_failures.log").read_text(encoding="utf-8").splitlines()
+    when, job, run_id, message = line.split("\t")
+    assert (
+        job == "county_job" and len(run_id) == 36 and message.startswith("运行失败：staged_reports")
+    )
+    assert "Traceback" not in done.stderr.split("运行失败 / run failed:")[1]
