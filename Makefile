@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 RAW ?= raw
 WAREHOUSE ?= warehouse/budget.duckdb
+# The run's outputs (exports/, reports/, data_docs/) and working files (staging/, run.lock).
+OUT ?= warehouse
+UI_PORT ?= 3000
 # Dagster's home (run history, partitions) stays inside the project, ignored by git.
 export DAGSTER_HOME := $(abspath .dagster_home)
 
@@ -29,22 +32,25 @@ cjk-font:
 			fonts-wqy-microhei >/dev/null) || echo "warning: fonts-wqy-microhei not installed" >&2; \
 	fi
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+# The instance settings live in config/: a dagster.yaml in the project's root would be taken
+# by `dg dev` for a second instance configuration (and warned about).
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 	mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+	cp config/dagster.yaml $@
 
 # Byte-compiled first, as pip does for installed packages: where PYTHONDONTWRITEBYTECODE is set,
 # every run would otherwise compile the project's modules again (about 0.6 s).
 run: setup
 	@$(BIN)/python -m compileall -q pipelines
-	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)"
+	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)" --out "$(OUT)"
 
 test: setup
 	$(BIN)/python -m pytest
 
 ui: setup
 	COUNTY_RAW_DIR="$(abspath $(RAW))" COUNTY_WAREHOUSE="$(abspath $(WAREHOUSE))" \
-		$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+		COUNTY_OUT_DIR="$(abspath $(OUT))" \
+		$(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 # Regenerate the synthetic sample county shipped in raw/ (deterministic).
 sample: setup
@@ -60,4 +66,5 @@ format: setup
 	$(BIN)/ruff check --fix pipelines tests
 
 clean:
-	rm -rf warehouse/budget.duckdb warehouse/staging warehouse/exports
+	rm -rf "$(WAREHOUSE)" "$(WAREHOUSE).wal" "$(OUT)/staging" "$(OUT)/exports" "$(OUT)/reports" \
+		"$(OUT)/data_docs" "$(OUT)/run.lock"

@@ -161,6 +161,8 @@ def run_job(raw: Path, warehouse: Path, dagster_home: Path) -> dict:
             str(raw),
             "--warehouse",
             str(warehouse),
+            "--out",
+            str(warehouse.parent),
         ],
         cwd=ROOT,
         env=env,
@@ -270,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         work = Path(tmp)
         home = work / "dagster_home"
         home.mkdir()
-        shutil.copy(ROOT / "dagster.yaml", home / "dagster.yaml")
+        shutil.copy(ROOT / "config" / "dagster.yaml", home / "dagster.yaml")
         empty = work / "empty_raw"
         empty.mkdir()
         startup = run_job(empty, work / "startup" / "warehouse.duckdb", home)

@@ -1,4 +1,4 @@
-"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE]``.
+"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE] [--out DIR] [--force]``.
 
 Runs the Dagster main job in this process against the instance in $DAGSTER_HOME, so the run
 appears in the Dagster UI, then prints a summary for the operator.
@@ -12,30 +12,58 @@ import os
 import sys
 from pathlib import Path
 
+from pipelines.settings import (
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    DEFAULT_WAREHOUSE,
+    OUT_DIR_ENV,
+    RAW_DIR_ENV,
+    WAREHOUSE_ENV,
+)
+
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's options (also read by the test of the README's commands)."""
     parser = argparse.ArgumentParser(prog="python -m pipelines", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the main job over a raw folder")
-    run.add_argument("--raw", default=os.environ.get("COUNTY_RAW_DIR", "raw"))
     run.add_argument(
-        "--warehouse", default=os.environ.get("COUNTY_WAREHOUSE", "warehouse/budget.duckdb")
+        "--raw",
+        default=os.environ.get(RAW_DIR_ENV, DEFAULT_RAW),
+        help=f"folder of report files, only ever read (${RAW_DIR_ENV}, default {DEFAULT_RAW})",
+    )
+    run.add_argument(
+        "--warehouse",
+        default=os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE),
+        help=f"the DuckDB warehouse file (${WAREHOUSE_ENV}, default {DEFAULT_WAREHOUSE})",
+    )
+    run.add_argument(
+        "--out",
+        default=os.environ.get(OUT_DIR_ENV, DEFAULT_OUT),
+        help="folder for the run's outputs: exports/, reports/, data_docs/, and its staging/ "
+        f"and run.lock (${OUT_DIR_ENV}, default {DEFAULT_OUT})",
     )
     run.add_argument("--force", action="store_true", help="re-read every file, changed or not")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
 
     raw = Path(args.raw).resolve()
     warehouse = Path(args.warehouse).resolve()
+    out = Path(args.out).resolve()
     if not raw.is_dir():
         print(
             f"错误：原始文件目录不存在：{raw}（请用 RAW=<目录> 指定报告所在目录）", file=sys.stderr
         )
         return 2
     # The Dagster definitions read their folders from the environment.
-    os.environ["COUNTY_RAW_DIR"] = str(raw)
-    os.environ["COUNTY_WAREHOUSE"] = str(warehouse)
+    os.environ[RAW_DIR_ENV] = str(raw)
+    os.environ[WAREHOUSE_ENV] = str(warehouse)
+    os.environ[OUT_DIR_ENV] = str(out)
 
     from pipelines import helper
 
@@ -44,24 +72,35 @@ def main(argv: list[str] | None = None) -> int:
     import dagster as dg
 
     from pipelines import definitions
+    from pipelines.alerts import record_failure
     from pipelines.run import Locations, format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
-    loc = Locations(raw, warehouse)
+    loc = Locations(raw, warehouse, out)
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
         else dg.DagsterInstance.ephemeral()
     )
     try:
-        with instance, run_lock(warehouse):  # the instance's storage is closed on the way out
+        with (
+            instance,
+            run_lock(warehouse, lock_file=loc.lock_file),
+        ):  # the instance's storage is closed on the way out
             result = _execute(definitions, instance, args.force)
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
     helper.finish()  # the run's resource has stopped it; this is for a run that failed early
     if not result.success:
-        print("运行失败，详情见上方日志或 Dagster UI（make ui）。", file=sys.stderr)
+        failed = _failures(result)
+        log = record_failure(loc.out, result.run_id, "county_job", "；".join(failed))
+        print(
+            "运行失败 / run failed:\n"
+            + "\n".join(f"  - {line}" for line in failed)
+            + f"\n详情见上方日志或 Dagster UI（make ui）；已记入 {log}",
+            file=sys.stderr,
+        )
         return 1
     metadata = {
         event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata
@@ -79,10 +118,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _execute(definitions, instance, force: bool):
-    """Run the main job in this process: one run, whatever the number of reports."""
+    """Run the main job in this process: one run, whatever the number of reports. A failed step
+    is returned, not raised, so that the operator (or cron) gets a summary and exit code 1."""
     job = definitions.defs.resolve_job_def("county_job")
     run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
-    return job.execute_in_process(instance=instance, run_config=run_config)
+    return job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+
+
+def _failures(result) -> list[str]:
+    """One line per failed step: the step and its error's first line."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            message = (error.message if error else "").strip().splitlines()[:1] or ["?"]
+            lines.append(f"{event.step_key}: {message[0]}")
+    return lines or ["the run did not complete"]
 
 
 def _exit(code: int) -> None:

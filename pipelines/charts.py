@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import zlib
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
@@ -51,6 +52,27 @@ _SINGLE_COLOUR = "#0072B2"
 _OTHER_COLOUR = "#BBBBBB"
 
 _PROBE_CHARS = "部门决算支出万元"
+
+# One colour per 类 of 支出功能分类科目, fixed by its code (201 … 234), so that a 类 has the same
+# colour in every year's chart whatever its rank or name that year: matplotlib's tab20 and
+# tab20b without their greys (grey is "其他各类"), in that order, indexed by code − 201.
+_CLASS_PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+    "#f7b6d2", "#dbdb8d", "#9edae5", "#393b79", "#5254a3", "#6b6ecf", "#9c9ede",
+    "#637939", "#8ca252", "#b5cf6b", "#cedb9c", "#8c6d31", "#bd9e39", "#e7ba52", "#e7cb94",
+    "#843c39", "#ad494a", "#d6616b", "#e7969c", "#7b4173", "#a55194", "#ce6dbd", "#de9ed6",
+)  # fmt: skip
+
+
+def class_colour(code: object, name: object = None) -> str:
+    """The colour of a 类 in every chart: by its 3-digit code; a line without a code by a
+    stable digest of its name (never by rank, which changes from year to year)."""
+    text = "" if code is None or (isinstance(code, float) and math.isnan(code)) else str(code)
+    if len(text) == 3 and text.isdigit() and int(text) >= 201:
+        return _CLASS_PALETTE[(int(text) - 201) % len(_CLASS_PALETTE)]
+    key = zlib.crc32(_plain_key(name).encode("utf-8"))
+    return _CLASS_PALETTE[key % len(_CLASS_PALETTE)]
 
 
 # ---------------------------------------------------------------- font ----
@@ -298,12 +320,18 @@ def _legend_height(n_items: int) -> float:
 def chart_expenditure_by_class(df: pd.DataFrame, out: Path, title: str) -> Path:
     """Stacked horizontal bars: each department's 一般公共预算财政拨款支出 by 类.
 
-    df columns: department, subject_name (类 name), amount_wan.
+    df columns: department, subject_name (类 name), amount_wan, and subject_code (the 类's
+    code, which fixes its colour; without it the colour follows the name).
     """
 
     def draw() -> Path:
         data = _numeric(df, ["amount_wan"])
         data["subject_name"] = data["subject_name"].map(_plain_key)
+        codes = data["subject_code"] if "subject_code" in data else pd.Series(None, data.index)
+        colour_of = {
+            name: class_colour(code, name)
+            for name, code in zip(data["subject_name"], codes, strict=True)
+        }
         notes: list[str] = []
         if (data["amount_wan"] < 0).any():
             notes.append("负数金额未在图中显示。")
@@ -335,15 +363,7 @@ def chart_expenditure_by_class(df: pd.DataFrame, out: Path, title: str) -> Path:
         table["__total"] = table.sum(axis=1)
         table = _top(table.reset_index(), "__total", notes).set_index("department")
         table = table.drop(columns="__total")
-        cmap = [
-            "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-            "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#aec7e8",
-            "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5",
-        ]  # fmt: skip
-        colours = [
-            _OTHER_COLOUR if c == "其他各类" else cmap[i % len(cmap)]
-            for i, c in enumerate(class_order)
-        ]
+        colours = [_OTHER_COLOUR if c == "其他各类" else colour_of[c] for c in class_order]
         fig, ax = _new_figure(len(table), _legend_height(len(class_order)))
         _stacked(ax, table, colours, [_plain(c) for c in class_order])
         _legend(ax, len(class_order))
@@ -465,7 +485,8 @@ def chart_quality(df: pd.DataFrame, out: Path, title: str) -> Path:
             pos = [i - h / 2 + k * h for i in range(n)]
             ax.barh(pos, data[col], height=h, color=colour, label=QUALITY_LABELS[col])
             for y, v in zip(pos, data[col], strict=True):
-                ax.text(v, y, f" {int(v):,}", va="center", ha="left", fontsize=8)
+                if v > 0:  # a "0" beside every clean department's bars only adds noise
+                    ax.text(v, y, f" {int(v):,}", va="center", ha="left", fontsize=8)
         _legend(ax, 2)
         max_value = float(data[cols].to_numpy().max())
         out_path = _finish(

@@ -30,6 +30,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from pipelines import helper
+from pipelines.alerts import record_failure
 from pipelines.discover import discover
 from pipelines.quality.runner import FAMILIES
 from pipelines.review import FAMILY_NAMES
@@ -40,29 +41,60 @@ from pipelines.run import (
     publish_reviews,
     update_warehouse,
 )
+from pipelines.settings import (
+    ALERT_EMAIL_ENVS,
+    DEFAULT_OUT,
+    DEFAULT_RAW,
+    DEFAULT_SCHEDULE_CRON,
+    DEFAULT_SENSOR_INTERVAL,
+    DEFAULT_WAREHOUSE,
+    OUT_DIR_ENV,
+    RAW_DIR_ENV,
+    SCHEDULE_CRON_ENV,
+    SENSOR_INTERVAL_ENV,
+    WAREHOUSE_ENV,
+    automation_on,
+)
 
-RAW_DIR_ENV = "COUNTY_RAW_DIR"
-WAREHOUSE_ENV = "COUNTY_WAREHOUSE"
+# On the bureau's server (deploy/, COUNTY_AUTOMATION=on) the sensor, the schedule and the
+# failure alert start switched on; under `make ui` they start off.
+_AUTOMATION = automation_on(dict(os.environ))
+_SENSOR_STATUS = dg.DefaultSensorStatus.RUNNING if _AUTOMATION else dg.DefaultSensorStatus.STOPPED
+_SCHEDULE_STATUS = (
+    dg.DefaultScheduleStatus.RUNNING if _AUTOMATION else dg.DefaultScheduleStatus.STOPPED
+)
 
 
 class CountyFolders(dg.ConfigurableResource):
-    """Where reports land (raw/, only ever read) and how many processes read them."""
+    """Where reports land (raw/, only ever read), where the run's outputs go (exports/,
+    reports/, data_docs/, staging/, run.lock) and how many processes read the files."""
 
-    raw_dir: str = "raw"
+    raw_dir: str = DEFAULT_RAW
+    out_dir: str = DEFAULT_OUT
     workers: int = 0  # 0: one per core
 
     def locations(self, warehouse: DuckDBResource) -> Locations:
-        return Locations(Path(self.raw_dir).resolve(), Path(warehouse.database).resolve())
+        return Locations(
+            Path(self.raw_dir).resolve(),
+            Path(warehouse.database).resolve(),
+            Path(self.out_dir).resolve(),
+        )
 
 
 class RunHelper(dg.ConfigurableResource):
     """A second process that starts with the run (pipelines.helper): it imports Great
     Expectations while Dagster starts and the files are read, validates the checks, builds the
     Data Docs and draws the charts while the run writes reviews and workbooks.
-    COUNTY_RUN_HELPER=inline runs everything in the run's own process instead."""
+    COUNTY_RUN_HELPER=inline (or inline: true in the resource's config) runs everything in
+    the run's own process instead."""
+
+    # A field of its own also keeps Dagster from reading the deprecated pydantic `__fields__`
+    # of a field-less resource (a PydanticDeprecatedSince20 warning on every run).
+    inline: bool = False
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        helper.start()
+        if not self.inline:
+            helper.start()
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         helper.finish()  # waits for the Data Docs
@@ -163,7 +195,7 @@ def staged_reports(
                 "The Great Expectations suites in expectations/ (share, sum, yoy, budget, "
                 "cross_section, code, completeness) over the reports that changed, every outcome "
                 "with its Chinese message, quote and location in quality.check_result; GX Data "
-                "Docs under warehouse/data_docs/."
+                "Docs under <out>/data_docs/ (warehouse/ by default)."
             ),
         ),
         dg.AssetSpec(
@@ -296,7 +328,7 @@ def warehouse_update(
     deps=["mart_gpb_by_function", "review_reports"],
     group_name="publish",
     kinds={"excel", "csv", "parquet", "html"},
-    description="Per fiscal year under warehouse/exports/<year>/: a workbook with a sheet per mart "
+    description="Per fiscal year under <out>/exports/<year>/ (warehouse/ by default): a workbook with a sheet per mart "
     "(Chinese headers), CSV (UTF-8 with BOM) and Parquet per mart, charts as PNG, and an index.html "
     "linking them and every department's review report.",
 )
@@ -314,7 +346,7 @@ def county_exports(
     group_name="publish",
     kinds={"html", "excel"},
     description="审核意见: one review report per department and year (HTML and .xlsx) under "
-    "warehouse/reports/<year>/, findings grouped by severity with quote, location and a verdict.",
+    "<out>/reports/<year>/, findings grouped by severity with quote, location and a verdict.",
 )
 def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.MaterializeResult:
     files = publish_reviews(folders.locations(warehouse))
@@ -326,7 +358,7 @@ def review_reports(folders: CountyFolders, warehouse: DuckDBResource) -> dg.Mate
 county_job = dg.define_asset_job(
     "county_job",
     selection=dg.AssetSelection.all(),
-    # dagster.yaml queues runs with this tag one at a time: the warehouse takes one writer
+    # the instance's dagster.yaml (config/dagster.yaml) queues runs with this tag one at a time: the warehouse takes one writer
     tags={"county/warehouse": "main"},
     description="The main job: raw/ to warehouse, marts and exports, all reports in one run.",
     # The steps form one chain over one warehouse: a process per step would only add start-ups
@@ -346,13 +378,17 @@ def raw_fingerprint(raw: Path) -> str:
 
 
 @dg.sensor(
-    job=county_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED
+    job=county_job,
+    minimum_interval_seconds=int(os.environ.get(SENSOR_INTERVAL_ENV, DEFAULT_SENSOR_INTERVAL)),
+    default_status=_SENSOR_STATUS,
 )
 def raw_folder_sensor(context: dg.SensorEvaluationContext, folders: CountyFolders):
     """Starts the main job when a file under raw/ is added, changed or removed."""
     raw = Path(folders.raw_dir).resolve()
     if not raw.is_dir():
         return dg.SkipReason(f"raw/ folder {raw} does not exist")
+    if not any(f.is_file() and not f.name.startswith((".", "~$")) for f in raw.rglob("*")):
+        return dg.SkipReason("raw/ holds no files yet")
     fingerprint = raw_fingerprint(raw)
     if context.cursor == fingerprint:
         return dg.SkipReason("raw/ unchanged")
@@ -362,15 +398,50 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext, folders: CountyFolder
 
 @dg.schedule(
     job=county_job,
-    cron_schedule="0 2 * * *",
+    cron_schedule=os.environ.get(SCHEDULE_CRON_ENV, DEFAULT_SCHEDULE_CRON),
     execution_timezone="Asia/Shanghai",
-    default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="The bureau's nightly run over everything in raw/ (02:00 Beijing time).",
+    default_status=_SCHEDULE_STATUS,
+    description="The bureau's nightly run over everything in raw/ (02:00 Beijing time unless "
+    f"{SCHEDULE_CRON_ENV} says otherwise).",
 )
 def nightly_county_run(context: dg.ScheduleEvaluationContext, folders: CountyFolders):
     if not discover(Path(folders.raw_dir).resolve()):
         return dg.SkipReason("raw/ holds no report files")
     return dg.RunRequest()
+
+
+@dg.run_failure_sensor(
+    monitored_jobs=[county_job],
+    default_status=_SENSOR_STATUS,
+    description="Appends every failed run of county_job to <out>/run_failures.log, where the "
+    "bureau sees a failed nightly run the next morning.",
+)
+def county_run_failure_alert(context: dg.RunFailureSensorContext, folders: CountyFolders):
+    record_failure(
+        Path(folders.out_dir).resolve(),
+        context.dagster_run.run_id,
+        context.dagster_run.job_name,
+        context.failure_event.message or "",
+    )
+
+
+def _email_alert() -> list[dg.SensorDefinition]:
+    """make_email_on_run_failure_sensor when COUNTY_ALERT_SMTP_HOST and the addresses are set."""
+    env = {key: os.environ.get(name, "").strip() for key, name in ALERT_EMAIL_ENVS.items()}
+    if not (env["smtp_host"] and env["email_from"] and env["email_to"]):
+        return []
+    return [
+        dg.make_email_on_run_failure_sensor(
+            email_from=env["email_from"],
+            email_password=env["email_password"],
+            email_to=[a.strip() for a in env["email_to"].split(",") if a.strip()],
+            smtp_host=env["smtp_host"],
+            smtp_port=int(env["smtp_port"]) if env["smtp_port"] else None,
+            name="county_run_failure_email",
+            monitored_jobs=[county_job],
+            default_status=_SENSOR_STATUS,
+        )
+    ]
 
 
 defs = dg.Definitions(
@@ -381,13 +452,14 @@ defs = dg.Definitions(
         review_reports,
     ],
     jobs=[county_job],
-    sensors=[raw_folder_sensor],
+    sensors=[raw_folder_sensor, county_run_failure_alert, *_email_alert()],
     schedules=[nightly_county_run],
     resources={
-        "folders": CountyFolders(raw_dir=os.environ.get(RAW_DIR_ENV, "raw")),
-        "warehouse": DuckDBResource(
-            database=os.environ.get(WAREHOUSE_ENV, "warehouse/budget.duckdb")
+        "folders": CountyFolders(
+            raw_dir=os.environ.get(RAW_DIR_ENV, DEFAULT_RAW),
+            out_dir=os.environ.get(OUT_DIR_ENV, DEFAULT_OUT),
         ),
+        "warehouse": DuckDBResource(database=os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
         "run_helper": RunHelper(),
     },
 )

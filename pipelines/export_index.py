@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,7 +34,14 @@ li { margin: .2rem 0; }
 figure { margin: 1.5rem 0; page-break-inside: avoid; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 figcaption { font-size: .95rem; color: #444; margin-top: .3rem; }
-ol.reviews { columns: 2; column-gap: 2rem; }
+table.reviews { border-collapse: collapse; width: 100%; font-size: .95rem; }
+table.reviews th, table.reviews td { border-bottom: 1px solid #ddd; padding: .3rem .5rem;
+  text-align: left; vertical-align: top; }
+table.reviews th { background: #DDEBF7; }
+table.reviews td.n { text-align: right; }
+.verdict-error { color: #b00020; }
+.verdict-warning { color: #8a5a00; }
+.verdict-ok { color: #1b6e20; }
 @media print {
   body { margin: 0; max-width: none; font-size: 11pt; }
   a { color: #000; text-decoration: none; }
@@ -60,19 +68,54 @@ def _link(target: Path, out_dir: Path, label: str) -> str:
     return f'<a href="{_href(target, out_dir)}">{_text(label)}</a>{_missing(target)}'
 
 
+@dataclass(frozen=True)
+class ReviewEntry:
+    """One department's line in the index: its review, verdict, grade and counts, its source."""
+
+    department: str
+    report: Path  # the review's HTML
+    verdict: str = ""
+    verdict_class: str = ""  # error, warning, ok (as in the review itself)
+    grade: str | None = None
+    errors: int | None = None
+    warnings: int | None = None
+    notes: int | None = None
+    workbook: Path | None = None  # the review's .xlsx
+    source: Path | None = None  # the report's file under raw/
+
+
+def _count(value: int | None) -> str:
+    return "" if value is None else str(int(value))
+
+
+def _review_row(entry: ReviewEntry, out_dir: Path) -> str:
+    links = [_link(entry.report, out_dir, entry.department)]
+    if entry.workbook is not None:
+        links.append(f'<span class="links">{_link(entry.workbook, out_dir, "Excel")}</span>')
+    source = _link(entry.source, out_dir, entry.source.name) if entry.source is not None else ""
+    css = f' class="verdict-{_text(entry.verdict_class)}"' if entry.verdict_class else ""
+    return (
+        f"<tr><td>{''.join(links)}</td><td{css}>{_text(entry.verdict)}</td>"
+        f"<td>{_text(entry.grade or '')}</td>"
+        f'<td class="n">{_count(entry.errors)}</td><td class="n">{_count(entry.warnings)}</td>'
+        f'<td class="n">{_count(entry.notes)}</td><td>{source}</td></tr>'
+    )
+
+
 def write_index(
     out_dir: Path,
     year: int,
     workbook: Path,
     tables: list[tuple[str, Path, Path]],
     charts: list[tuple[str, Path]],
-    reviews: list[tuple[str, Path]],
+    reviews: list[ReviewEntry | tuple[str, Path]],
 ) -> Path:
     """Write out_dir/index.html and return its path.
 
     tables: (Chinese name, CSV path, Parquet path); charts: (title, PNG path);
-    reviews: (department name, review report path).  Paths may be absolute or relative
-    to the current directory; links in the page are relative to out_dir.
+    reviews: a ReviewEntry per department (or just (department name, review path)).  Paths
+    may be absolute or relative to the current directory; links in the page are relative to
+    out_dir.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -122,11 +165,21 @@ def write_index(
         parts.append('<p class="empty">无图表。</p>')
 
     parts.append("<h2>各部门审核报告</h2>")
+    findings = out_dir / "findings.html"
+    if findings.exists():
+        parts.append(
+            f"<p>{_link(findings, out_dir, '全部审核发现（可按部门、级别、检查类别筛选）')}</p>"
+        )
     if reviews:
-        parts.append('<ol class="reviews">')
-        for department, report in reviews:
-            parts.append(f"<li>{_link(report, out_dir, department)}</li>")
-        parts.append("</ol>")
+        parts.append(
+            '<table class="reviews"><thead><tr><th>部门（审核意见）</th><th>审核结论</th>'
+            "<th>评级</th><th>错误</th><th>提醒</th><th>提示</th><th>原始文件</th></tr></thead>"
+            "<tbody>"
+        )
+        for review in reviews:
+            entry = review if isinstance(review, ReviewEntry) else ReviewEntry(*review)
+            parts.append(_review_row(entry, out_dir))
+        parts.append("</tbody></table>")
     else:
         parts.append('<p class="empty">无审核报告。</p>')
 

@@ -52,13 +52,23 @@ _DEPT = (
     Column("region", "地区"),
     Column("department", "部门"),
 )
+# Computed from the same department's report of the previous year, where the warehouse has it.
 _CHANGE = (
-    Column("prior_year_wan", "上年（万元）", "amount"),
-    Column("change_wan", "增减（万元）", "amount"),
-    Column("change_pct", "增减（%）", "pct"),
+    Column("prior_year_wan", "上年决算数（万元，据上年报告）", "amount"),
+    Column("change_wan", "增减额（万元，据上年报告）", "amount"),
+    Column("change_pct", "增减率（%，据上年报告）", "pct"),
+)
+# What the report itself states: its budget, completion rate and change on last year (the
+# prior figure is this year's less the stated change).
+_STATED = (
+    Column("budget_wan", "预算数（万元，本报告）", "amount"),
+    Column("completion_pct", "预算完成率（%，本报告）", "pct"),
+    Column("stated_prior_year_wan", "上年数（万元，本报告）", "amount"),
+    Column("stated_change_wan", "增减额（万元，本报告）", "amount"),
+    Column("stated_change_pct", "增减率（%，本报告）", "pct"),
 )
 _PER_STAFF = (
-    Column("staff_active", "在职人数", "count"),
+    Column("staff_active", "在职人数（人）", "count"),
     Column("per_staff_wan", "人均（万元/人）", "pct"),
 )
 
@@ -74,7 +84,7 @@ EXPORTS: tuple[ExportTable, ...] = (
             Column("amount_wan", "一般公共预算财政拨款支出（万元）", "amount"),
             Column("share_pct", "占本部门支出比重（%）", "pct"),
             Column("county_rank", "全县部门排名", "int"),
-            Column("departments_with_subject", "有该科目支出的部门数", "int"),
+            Column("departments_with_subject", "有该科目支出的部门数（个）", "int"),
         )
         + _CHANGE
         + (Column("is_derived", "由下级科目汇总", "bool"),),
@@ -86,16 +96,15 @@ EXPORTS: tuple[ExportTable, ...] = (
         _DEPT
         + (
             Column("total_wan", "“三公”经费合计（万元）", "amount"),
-            Column("overseas_wan", "因公出国（境）费", "amount"),
-            Column("vehicle_wan", "公务用车购置及运行维护费", "amount"),
-            Column("vehicle_purchase_wan", "其中：购置费", "amount"),
-            Column("vehicle_operation_wan", "其中：运行维护费", "amount"),
-            Column("reception_wan", "公务接待费", "amount"),
-            Column("reception_batches", "接待批次", "count"),
-            Column("reception_persons", "接待人次", "count"),
-            Column("budget_wan", "预算数（万元）", "amount"),
-            Column("completion_pct", "预算完成率（%）", "pct"),
+            Column("overseas_wan", "因公出国（境）费（万元）", "amount"),
+            Column("vehicle_wan", "公务用车购置及运行维护费（万元）", "amount"),
+            Column("vehicle_purchase_wan", "其中：购置费（万元）", "amount"),
+            Column("vehicle_operation_wan", "其中：运行维护费（万元）", "amount"),
+            Column("reception_wan", "公务接待费（万元）", "amount"),
+            Column("reception_batches", "接待批次（批次）", "count"),
+            Column("reception_persons", "接待人次（人次）", "count"),
         )
+        + _STATED
         + _CHANGE
         + _PER_STAFF,
         "department",
@@ -103,7 +112,11 @@ EXPORTS: tuple[ExportTable, ...] = (
     ExportTable(
         "mart.admin_operating_by_department",
         "机关运行经费",
-        _DEPT + (Column("amount_wan", "机关运行经费（万元）", "amount"),) + _CHANGE + _PER_STAFF,
+        _DEPT
+        + (Column("amount_wan", "机关运行经费（万元）", "amount"),)
+        + _STATED
+        + _CHANGE
+        + _PER_STAFF,
         "department",
     ),
     ExportTable(
@@ -112,13 +125,13 @@ EXPORTS: tuple[ExportTable, ...] = (
         _DEPT
         + (
             Column("expenditure_wan", "本年支出合计（万元）", "amount"),
-            Column("basic_wan", "基本支出", "amount"),
-            Column("project_wan", "项目支出", "amount"),
+            Column("basic_wan", "基本支出（万元）", "amount"),
+            Column("project_wan", "项目支出（万元）", "amount"),
             Column("basic_share_pct", "基本支出占比（%）", "pct"),
             Column("project_share_pct", "项目支出占比（%）", "pct"),
-            Column("personnel_wan", "人员经费", "amount"),
-            Column("public_wan", "公用经费", "amount"),
-            Column("gpb_expenditure_wan", "一般公共预算财政拨款支出", "amount"),
+            Column("personnel_wan", "人员经费（万元）", "amount"),
+            Column("public_wan", "公用经费（万元）", "amount"),
+            Column("gpb_expenditure_wan", "一般公共预算财政拨款支出（万元）", "amount"),
         ),
         "department",
     ),
@@ -127,11 +140,11 @@ EXPORTS: tuple[ExportTable, ...] = (
         "审核情况",
         _DEPT
         + (
-            Column("checks", "检查项数", "int"),
-            Column("errors", "错误", "int"),
-            Column("warnings", "提醒", "int"),
-            Column("notes", "提示", "int"),
-            Column("missing_statements", "缺少的必备内容", "int"),
+            Column("checks", "检查项数（项）", "int"),
+            Column("errors", "错误（项）", "int"),
+            Column("warnings", "提醒（项）", "int"),
+            Column("notes", "提示（项）", "int"),
+            Column("missing_statements", "缺少的必备内容（项）", "int"),
             Column("grade", "评级"),
         ),
         "errors DESC, department",
@@ -144,7 +157,7 @@ EXPORTS: tuple[ExportTable, ...] = (
             Column("level", "科目级次"),
             Column("subject_code", "科目编码"),
             Column("subject_name", "科目名称"),
-            Column("departments", "部门数", "int"),
+            Column("departments", "部门数（个）", "int"),
             Column("total_wan", "合计（万元）", "amount"),
             Column("share_of_county_pct", "占全县比重（%）", "pct"),
         ),
@@ -226,7 +239,7 @@ def export_year(
 
 
 # Bump when the layout of the files changes (formats, headers, widths): every file is rewritten.
-_LAYOUT_VERSION = "1"
+_LAYOUT_VERSION = "2"
 
 
 def _digest(table: ExportTable, frame: pd.DataFrame) -> str:
@@ -365,7 +378,7 @@ def _chart_jobs(year: int, out_dir: Path, frames: dict[str, pd.DataFrame]) -> li
             "各部门一般公共预算财政拨款支出构成（按类）",
             "支出构成.png",
             "chart_expenditure_by_class",
-            by_class[["department", "subject_name", "amount_wan"]],
+            by_class[["department", "subject_code", "subject_name", "amount_wan"]],
         ),
         (
             "各部门“三公”经费",

@@ -19,7 +19,8 @@ from pipelines.transactions import transaction
 PRIMARY_FACT_SQL = """
 CREATE OR REPLACE TEMP TABLE primary_fact AS
 WITH ranked AS (
-    SELECT report_id, metric, amount_wan, count_value, budget_wan, change_wan, flat,
+    SELECT report_id, metric, amount_wan, count_value, budget_wan, change_wan, change_pct,
+           completion_pct, flat,
            (CASE part WHEN 'narrative' THEN 0 WHEN 'table' THEN 1 WHEN 'overview' THEN 2 ELSE 3 END) * 1000000 + statement_no AS pick
     FROM core.statement
     WHERE metric IS NOT NULL AND subject_code IS NULL AND part IN ('narrative', 'table', 'annex', 'overview')
@@ -27,7 +28,13 @@ WITH ranked AS (
 SELECT report_id, metric,
        arg_min(amount_wan, pick) FILTER (WHERE amount_wan IS NOT NULL) AS amount_wan,
        arg_min(count_value, pick) FILTER (WHERE count_value IS NOT NULL) AS count_value,
-       arg_min(budget_wan, pick) FILTER (WHERE budget_wan IS NOT NULL) AS budget_wan
+       arg_min(budget_wan, pick) FILTER (WHERE budget_wan IS NOT NULL) AS budget_wan,
+       arg_min(completion_pct, pick) FILTER (WHERE completion_pct IS NOT NULL) AS completion_pct,
+       -- the change on last year as the report states it ("与上年持平" is a change of 0)
+       coalesce(arg_min(change_wan, pick) FILTER (WHERE change_wan IS NOT NULL),
+                CASE WHEN bool_or(flat) THEN 0.0 END) AS change_wan,
+       coalesce(arg_min(change_pct, pick) FILTER (WHERE change_pct IS NOT NULL),
+                CASE WHEN bool_or(flat) THEN 0.0 END) AS change_pct
 FROM ranked GROUP BY report_id, metric
 """
 
@@ -90,6 +97,15 @@ def _change(column: str) -> str:
     )
 
 
+def _stated_change(column: str) -> str:
+    """Last year's figure and the change on it as the report itself states them (the prior
+    figure is this year's less the stated change), for ``cur c`` with stated_change_*."""
+    return (
+        f"round(c.{column} - c.stated_change_wan, 2) AS stated_prior_year_wan, "
+        "c.stated_change_wan, c.stated_change_pct"
+    )
+
+
 def _per_staff(column: str) -> str:
     return f"round(c.{column} / nullif(c.staff_active, 0), 4) AS per_staff_wan"
 
@@ -135,6 +151,9 @@ MARTS: dict[str, str] = {
                    max(f.count_value) FILTER (WHERE f.metric = 'reception_batches') AS reception_batches,
                    max(f.count_value) FILTER (WHERE f.metric = 'reception_persons') AS reception_persons,
                    max(f.budget_wan) FILTER (WHERE f.metric = 'three_public_total') AS budget_wan,
+                   max(f.completion_pct) FILTER (WHERE f.metric = 'three_public_total') AS stated_completion_pct,
+                   max(f.change_wan) FILTER (WHERE f.metric = 'three_public_total') AS stated_change_wan,
+                   max(f.change_pct) FILTER (WHERE f.metric = 'three_public_total') AS stated_change_pct,
                    max(f.count_value) FILTER (WHERE f.metric = 'staff_active') AS staff_active
             FROM core.report r LEFT JOIN primary_fact f USING (report_id)
             GROUP BY ALL
@@ -142,7 +161,11 @@ MARTS: dict[str, str] = {
         SELECT c.fiscal_year, c.region, c.department, c.total_wan, c.overseas_wan, c.vehicle_wan,
                c.vehicle_purchase_wan, c.vehicle_operation_wan, c.reception_wan, c.reception_batches,
                c.reception_persons, c.budget_wan,
-               round(100 * c.total_wan / nullif(c.budget_wan, 0), 2) AS completion_pct,
+               -- the rate the report states, else 决算 ÷ 预算 of its own figures
+               coalesce(c.stated_completion_pct,
+                        round(100 * c.total_wan / nullif(c.budget_wan, 0), 2)) AS completion_pct,
+               c.stated_completion_pct IS NOT NULL AS completion_is_stated,
+               {_stated_change("total_wan")},
                {_change("total_wan")},
                c.staff_active, {_per_staff("total_wan")}, c.report_id
         FROM cur c
@@ -154,11 +177,20 @@ MARTS: dict[str, str] = {
         WITH cur AS (
             SELECT r.fiscal_year, r.region, r.department, r.report_id,
                    max(f.amount_wan) FILTER (WHERE f.metric = 'admin_operating_expenses') AS amount_wan,
+                   max(f.budget_wan) FILTER (WHERE f.metric = 'admin_operating_expenses') AS budget_wan,
+                   max(f.completion_pct) FILTER (WHERE f.metric = 'admin_operating_expenses') AS stated_completion_pct,
+                   max(f.change_wan) FILTER (WHERE f.metric = 'admin_operating_expenses') AS stated_change_wan,
+                   max(f.change_pct) FILTER (WHERE f.metric = 'admin_operating_expenses') AS stated_change_pct,
                    max(f.count_value) FILTER (WHERE f.metric = 'staff_active') AS staff_active
             FROM core.report r LEFT JOIN primary_fact f USING (report_id)
             GROUP BY ALL
         )
-        SELECT c.fiscal_year, c.region, c.department, c.amount_wan, {_change("amount_wan")},
+        SELECT c.fiscal_year, c.region, c.department, c.amount_wan, c.budget_wan,
+               coalesce(c.stated_completion_pct,
+                        round(100 * c.amount_wan / nullif(c.budget_wan, 0), 2)) AS completion_pct,
+               c.stated_completion_pct IS NOT NULL AS completion_is_stated,
+               {_stated_change("amount_wan")},
+               {_change("amount_wan")},
                c.staff_active, {_per_staff("amount_wan")}, c.report_id
         FROM cur c
         {_PRIOR_YEAR}

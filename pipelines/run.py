@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
-from pipelines.export_index import write_index
+from pipelines.export_index import ReviewEntry, write_index
 from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
+from pipelines.findings_page import read_findings, write_findings_page
 from pipelines.helper import current as current_helper
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
-from pipelines.review import review_file_stem, write_review_reports
+from pipelines.review import review_file_stem, verdict, write_review_reports
 from pipelines.stage import StageResult, stage_reports
 from pipelines.transactions import transaction
 from pipelines.warehouse import (
@@ -45,24 +47,42 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Locations:
+    """Where a run reads, keeps its warehouse, and writes everything else.
+
+    ``out_dir`` holds the run's outputs and working files (exports/, reports/, data_docs/,
+    staging/, run.lock) so that a warehouse file placed in a user's data folder stays alone
+    there. The command line, the Makefile and the Dagster resources default it to warehouse/;
+    a library call that leaves it out writes beside the warehouse file.
+    """
+
     raw_dir: Path
     warehouse: Path
+    out_dir: Path | None = None
+
+    @property
+    def out(self) -> Path:
+        return self.out_dir if self.out_dir is not None else self.warehouse.parent
 
     @property
     def staging_dir(self) -> Path:
-        return self.warehouse.parent / "staging"
+        return self.out / "staging"
 
     @property
     def export_dir(self) -> Path:
-        return self.warehouse.parent / "exports"
+        return self.out / "exports"
 
     @property
     def data_docs_dir(self) -> Path:
-        return self.warehouse.parent / "data_docs"
+        return self.out / "data_docs"
 
     @property
     def reports_dir(self) -> Path:
-        return self.warehouse.parent / "reports"
+        return self.out / "reports"
+
+    @property
+    def lock_file(self) -> Path:
+        """Held by a command-line run for its whole length (see warehouse.run_lock)."""
+        return self.out / "run.lock"
 
     def manifest(self, run_id: str = "local") -> Path:
         """What one run's ingest staged, for that run's load: runs never read each other's."""
@@ -320,23 +340,24 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
                 return [], 0
         helper = current_helper()
         exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
-        reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+        reviews = con.execute(
+            "SELECT fiscal_year, department, source_path FROM core.report"
+        ).fetchall()
         written: list[str] = []
         for year, files in exported.items():
             written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
-            review_links = [
-                (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
-                for y, dept in sorted(reviews)
-                if y == year
-                and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
-            ]
+            # the findings page first: the index links to it
+            findings = write_findings_page(
+                loc.export_dir / str(year), year, read_findings(con, year, loc.reports_dir)
+            )
+            written.append(str(findings))
             index = write_index(
                 loc.export_dir / str(year),
                 year,
                 files["workbook"],
                 files["tables"],
                 finish_charts(files["charts"], helper),
-                review_links,
+                _review_entries(loc, year, reviews, files["frames"]["审核情况"]),
             )
             written.append(str(index))
             failpoint("exports.year_written")
@@ -344,6 +365,41 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
         return written, len(exported)
 
     return _logged(loc, "exports", work)
+
+
+def _review_entries(
+    loc: Locations,
+    year: int,
+    reports: list[tuple[int, str, str]],
+    scorecard: pd.DataFrame,
+) -> list[ReviewEntry]:
+    """The index's line per department of ``year`` whose review exists: the verdict its review
+    shows, grade and counts (mart.quality_scorecard), and links to the review and the source."""
+    scores = {row.department: row for row in scorecard.itertuples(index=False)}
+    entries = []
+    for y, department, source_path in sorted(reports):
+        page = loc.reports_dir / str(y) / f"{review_file_stem(department)}.html"
+        if y != year or not page.exists():
+            continue
+        score = scores.get(department)
+        errors = int(score.errors) if score is not None else 0
+        warnings = int(score.warnings) if score is not None else 0
+        text, css = verdict(errors, warnings)
+        entries.append(
+            ReviewEntry(
+                department=department,
+                report=page,
+                verdict=text,
+                verdict_class=css,
+                grade=score.grade if score is not None else None,
+                errors=errors if score is not None else None,
+                warnings=warnings if score is not None else None,
+                notes=int(score.notes) if score is not None else None,
+                workbook=page.with_suffix(".xlsx") if page.with_suffix(".xlsx").exists() else None,
+                source=loc.raw_dir / source_path if source_path else None,
+            )
+        )
+    return entries
 
 
 def _logged(
@@ -374,7 +430,7 @@ def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False
     """The whole main job without Dagster (tests, benchmarks). ``force`` redoes every step for
     every report; otherwise each step does what changed since the last run."""
     run_id = uuid.uuid4().hex
-    with run_lock(loc.warehouse):
+    with run_lock(loc.warehouse, lock_file=loc.lock_file):
         outcome = ingest(loc, force=force, workers=workers, run_id=run_id)
         update_warehouse(loc, run_id, full=force)
         publish_reviews(loc, full=force)
@@ -420,6 +476,7 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
         "== 部门决算审核流水线：运行结果 / run summary ==",
         f"原始文件目录 raw:        {loc.raw_dir}",
         f"数据仓库 warehouse:      {loc.warehouse}",
+        f"输出目录 outputs:        {loc.out}",
         f"发现文件 files seen:     {summary.files_seen}（本次读取 {summary.staged}，未变化跳过 {summary.unchanged}，已移除 {summary.removed}）",
         f"已入库报告 reports:      {reports}",
         f"无法读取 ingest errors:  {len(summary.ingest_errors)}",

@@ -66,11 +66,16 @@ def connect(
 
 
 @contextmanager
-def run_lock(warehouse: Path, wait: float | None = None) -> Iterator[None]:
+def run_lock(
+    warehouse: Path, wait: float | None = None, lock_file: Path | None = None
+) -> Iterator[None]:
     """Hold the warehouse for one whole run (all steps), so two runs started at once do not
-    interleave: the second waits for the first, or fails with a clear message."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    lock_path = warehouse.parent / f".{warehouse.name}.run-lock"
+    interleave: the second waits for the first, or fails with a clear message.
+
+    ``lock_file`` is the run's ``run.lock`` in its output folder (Locations.lock_file); by
+    default ``run.lock`` beside the warehouse file."""
+    lock_path = lock_file if lock_file is not None else warehouse.parent / "run.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + (LOCK_WAIT_SECONDS if wait is None else wait)
     with open(lock_path, "a+") as handle:
         told = False

@@ -247,3 +247,111 @@ def test_index_marks_missing_files_and_empty_sections(tmp_path: Path) -> None:
     assert "2024年度部门决算审核与比较" in text
     assert "（文件不存在）" in text
     assert "无数据表" in text and "无图表" in text and "无审核报告" in text
+
+
+def _colours_in(png: Path) -> set[tuple[int, int, int]]:
+    from PIL import Image
+
+    with Image.open(png) as img:
+        return {rgb for _, rgb in img.convert("RGB").getcolors(maxcolors=1 << 20)}
+
+
+def _rgb(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+
+
+def test_a_class_keeps_its_colour_across_years_whatever_its_rank(
+    cjk_font: str, tmp_path: Path
+) -> None:
+    def year(education: float, health: float, health_name: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "department": ["甲县教育局", "甲县教育局"],
+                "subject_code": ["205", "210"],
+                "subject_name": ["教育支出", health_name],
+                "amount_wan": [education, health],
+            }
+        )
+
+    # 教育 first in one year, second in the next; 210 renamed between the years
+    first = charts.chart_expenditure_by_class(
+        year(900.0, 100.0, "医疗卫生与计划生育支出"), tmp_path / "2018.png", "2018"
+    )
+    second = charts.chart_expenditure_by_class(
+        year(100.0, 900.0, "卫生健康支出"), tmp_path / "2019.png", "2019"
+    )
+    education, health = _rgb(charts.class_colour("205")), _rgb(charts.class_colour("210"))
+    assert education != health
+    for png in (first, second):
+        assert {education, health} <= _colours_in(png)
+    assert charts.class_colour("205") == charts.class_colour(205)
+    # every 类 of the catalogue (201 … 234) its own colour, none grey like "其他各类"
+    colours = [_rgb(charts.class_colour(str(code))) for code in range(201, 235)]
+    assert len(set(colours)) == len(colours)
+    assert not any(r == g == b for r, g, b in colours)
+    # a line without a code: a colour that depends on its name only
+    assert charts.class_colour(None, "其他支出") == charts.class_colour(float("nan"), "其他支出")
+
+
+def test_findings_chart_labels_only_nonzero_counts(
+    cjk_font: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from matplotlib.axes import Axes
+
+    labels: list[str] = []
+    text = Axes.text
+
+    def recording(self, x, y, s, *args, **kwargs):
+        labels.append(s)
+        return text(self, x, y, s, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "text", recording)
+    charts.chart_quality(_quality(), tmp_path / "q.png", "审核结果")
+    counts = [label.strip() for label in labels]
+    nonzero = [v for v in _quality()[["errors", "warnings"]].to_numpy().ravel() if v]
+    assert sorted(counts) == sorted(f"{v:,}" for v in nonzero)
+    assert "0" not in counts
+
+
+def test_index_lists_each_review_with_verdict_grade_counts_and_source(tmp_path: Path) -> None:
+    from pipelines.export_index import ReviewEntry
+
+    out_dir = tmp_path / "out" / "exports" / "2024"
+    reviews = tmp_path / "out" / "reports" / "2024"
+    raw = tmp_path / "raw" / "2024"
+    entries = [
+        ReviewEntry(
+            department="甲县教育局",
+            report=_touch(reviews / "甲县教育局.html"),
+            verdict="发现2处错误、1处提醒，建议修改后再公开。",
+            verdict_class="error",
+            grade="C",
+            errors=2,
+            warnings=1,
+            notes=0,
+            workbook=_touch(reviews / "甲县教育局.xlsx"),
+            source=_touch(raw / "甲县教育局 #1.docx"),
+        ),
+        ReviewEntry(
+            department="<i>乙</i>",
+            report=_touch(reviews / "乙.html"),
+            verdict="未发现错误或需核对的问题。",
+            verdict_class="ok",
+            grade="A",
+            errors=0,
+            warnings=0,
+            notes=1,
+        ),
+    ]
+    index = write_index(out_dir, 2024, _touch(out_dir / "book.xlsx"), [], [], entries)
+    text = index.read_text(encoding="utf-8")
+    parser = _Links()
+    parser.feed(text)
+    for href in parser.links:
+        assert (out_dir / unquote(urlsplit(href).path)).resolve().is_file(), href
+    assert "../../reports/2024/%E7%94%B2%E5%8E%BF%E6%95%99%E8%82%B2%E5%B1%80.xlsx" in parser.links
+    assert any(h.startswith("../../../raw/2024/") and h.endswith("%231.docx") for h in parser.links)
+    assert '<td class="verdict-error">发现2处错误、1处提醒，建议修改后再公开。</td>' in text
+    assert "<td>C</td>" in text and '<td class="n">2</td>' in text
+    assert '<td class="verdict-ok">未发现错误或需核对的问题。</td><td>A</td>' in text
+    assert "&lt;i&gt;乙&lt;/i&gt;" in text and "<i>乙</i>" not in text

@@ -18,6 +18,7 @@ def county(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     generate_county(raw, n_departments=3, years=(2023, 2024), seed=5)
     monkeypatch.setenv("COUNTY_RAW_DIR", str(raw))
     monkeypatch.setenv("COUNTY_WAREHOUSE", str(tmp_path / "wh" / "budget.duckdb"))
+    monkeypatch.setenv("COUNTY_OUT_DIR", str(tmp_path / "out"))
     import importlib
 
     import pipelines.definitions as definitions
@@ -55,6 +56,12 @@ def test_job_runs_every_report_in_one_run_then_chosen_ones(county):
     assert result.success
     assert len(instance.get_runs()) == 1
     assert instance.get_runs()[0].tags["county/warehouse"] == "main"  # queued one at a time
+    # the warehouse file stays alone in its folder; the outputs follow COUNTY_OUT_DIR
+    assert {p.name for p in warehouse.parent.iterdir()} <= {"budget.duckdb", "budget.duckdb.wal"}
+    out = warehouse.parent.parent / "out"
+    assert (out / "data_docs" / "index.html").exists()
+    assert sorted(p.name for p in (out / "exports").iterdir()) == ["2023", "2024"]
+    assert len(list((out / "reports").rglob("*.html"))) == 6
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM core.report").fetchone()[0] == 6
         assert con.execute("SELECT count(*) FROM mart.gpb_by_function").fetchone()[0] > 0
@@ -114,3 +121,32 @@ def test_sensor_requests_a_run_when_raw_changes(county):
     shutil.rmtree(raw / "2023")
     changed, new_cursor = evaluate(cursor)
     assert isinstance(changed, dg.RunRequest) and new_cursor != cursor
+
+
+def test_ui_location_is_named_as_in_pyproject_and_instance_config_is_only_in_home():
+    import sys
+    import tomllib
+
+    import yaml
+
+    project = Path(__file__).resolve().parents[1]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    workspace = yaml.safe_load((project / "workspace.yaml").read_text(encoding="utf-8"))
+    (entry,) = workspace["load_from"]
+    assert (
+        entry["python_module"]["location_name"]
+        == (pyproject["tool"]["dagster"]["code_location_name"])
+    )
+    assert entry["python_module"]["module_name"] == pyproject["tool"]["dagster"]["module_name"]
+    # `dg dev` warns that a dagster.yaml in the folder it starts from "will not be used": the
+    # project keeps its instance settings in config/, copied to $DAGSTER_HOME by make setup
+    assert not (project / "dagster.yaml").exists() and not (project / "dagster.yml").exists()
+    settings = yaml.safe_load((project / "config" / "dagster.yaml").read_text(encoding="utf-8"))
+    assert settings["telemetry"]["enabled"] is False
+    assert settings["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        {"key": "county/warehouse", "limit": 1}
+    ]
+    # make ui runs the current command (`dagster dev` is superseded by `dg dev` in 1.13)
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    assert "$(BIN)/dg dev -w workspace.yaml" in makefile and "dagster dev" not in makefile
+    assert (Path(sys.executable).parent / "dg").exists()

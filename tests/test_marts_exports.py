@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
+from helpers.office import convert_with_office
 from openpyxl import load_workbook
 
 from pipelines.exports import EXPORTS, safe_text
@@ -122,6 +123,72 @@ def test_workbook_opens_with_another_reader(county: Locations, con):
         assert sample[3] == pytest.approx(total)
 
 
+def _stated(con, department: str, year: int, metric: str, column: str) -> float | None:
+    """The first value of ``column`` the report states for ``metric``: main text, then tables,
+    then annexes (the order the marts take)."""
+    row = con.execute(
+        f"""
+        SELECT s.{column} FROM core.statement s JOIN core.report r USING (report_id)
+        WHERE r.department = ? AND r.fiscal_year = ? AND s.metric = ? AND s.{column} IS NOT NULL
+          AND s.subject_code IS NULL
+        ORDER BY CASE s.part WHEN 'narrative' THEN 0 WHEN 'table' THEN 1 WHEN 'overview' THEN 2
+                 ELSE 3 END, s.statement_no
+        LIMIT 1
+        """,
+        [department, year, metric],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def test_sheets_show_the_budget_completion_and_change_each_report_states(county: Locations, con):
+    found = {"预算数": 0, "完成率": 0, "增减": 0}
+    for year in (2023, 2024):
+        book = load_workbook(county.export_dir / str(year) / f"部门决算对比_{year}.xlsx")
+        for title, metric in (
+            ("三公经费", "three_public_total"),
+            ("机关运行经费", "admin_operating_expenses"),
+        ):
+            rows = list(book[title].iter_rows(values_only=True))
+            col = {header: i for i, header in enumerate(rows[0])}
+            for row in rows[1:]:
+                department = row[col["部门"]]
+                cell = dict(zip(rows[0], row, strict=True)).get
+                amount = _stated(con, department, year, metric, "amount_wan")
+                budget = _stated(con, department, year, metric, "budget_wan")
+                rate = _stated(con, department, year, metric, "completion_pct")
+                change = _stated(con, department, year, metric, "change_wan")
+                change_pct = _stated(con, department, year, metric, "change_pct")
+                if budget is None:
+                    assert cell("预算数（万元，本报告）") is None
+                else:
+                    assert cell("预算数（万元，本报告）") == pytest.approx(budget)
+                    found["预算数"] += 1
+                if rate is not None:
+                    assert cell("预算完成率（%，本报告）") == pytest.approx(rate)
+                    found["完成率"] += 1
+                if change is not None:
+                    assert cell("增减额（万元，本报告）") == pytest.approx(change)
+                    assert cell("上年数（万元，本报告）") == pytest.approx(
+                        amount - change, abs=0.006
+                    )
+                    assert cell("增减率（%，本报告）") == pytest.approx(change_pct)
+                    found["增减"] += 1
+                if year == 2023:  # no report of 2022 in the warehouse: nothing computed from it
+                    assert cell("上年决算数（万元，据上年报告）") is None
+    # the sample's reports state their change in both sheets for every department (5 departments,
+    # 2 years), and the 三公 completion rate; most print the 三公 budget
+    assert found["增减"] == 20 and found["完成率"] >= 10 and found["预算数"] >= 5
+
+
+def test_every_amount_header_names_its_unit():
+    for table in EXPORTS:
+        for column in table.columns:
+            if column.kind == "amount":
+                assert "万元" in column.header, (table.title, column.header)
+            if column.kind == "pct":
+                assert "%" in column.header or "万元/人" in column.header, column.header
+
+
 def test_csv_has_bom_and_parquet_matches(county: Locations, con):
     import pandas as pd
 
@@ -138,19 +205,10 @@ def test_csv_has_bom_and_parquet_matches(county: Locations, con):
     assert (folder / "index.html").exists()
 
 
-@pytest.mark.skipif(
-    shutil.which("soffice") is None and shutil.which("libreoffice") is None,
-    reason="LibreOffice is not installed",
-)
 def test_workbook_converts_to_pdf_with_libreoffice(county: Locations, tmp_path: Path):
-    office = shutil.which("soffice") or shutil.which("libreoffice")
     path = county.export_dir / "2024" / "部门决算对比_2024.xlsx"
-    subprocess.run(
-        [office, "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
-        check=True,
-        timeout=180,
-    )
-    assert (tmp_path / "部门决算对比_2024.pdf").stat().st_size > 1000
+    pdf = convert_with_office(path, "pdf", tmp_path)
+    assert pdf.stat().st_size > 1000
 
 
 def test_formula_like_text_is_neutralized():
@@ -260,3 +318,39 @@ def test_exports_rewrite_only_the_files_whose_rows_changed(county: Locations, tm
         assert [p.name for p in export_year(con, 2024, out)["written"]] == ["审核情况.csv"]
         assert len(export_year(con, 2024, out, rewrite=True)["written"]) == 1 + 2 * len(EXPORTS)
     assert not list(out.glob(".*.tmp"))  # written through temporary files, none left behind
+
+
+def test_index_lists_each_review_with_the_verdict_it_shows(county: Locations, con):
+    from pipelines.review import review_file_stem
+
+    text = (county.export_dir / "2024" / "index.html").read_text(encoding="utf-8")
+    rows = con.execute(
+        "SELECT department, errors, warnings, notes, grade FROM mart.quality_scorecard "
+        "WHERE fiscal_year = 2024 ORDER BY department"
+    ).fetchall()
+    assert len(rows) == 5
+    for department, errors, warnings, notes, grade in rows:
+        review = county.reports_dir / "2024" / f"{review_file_stem(department)}.html"
+        line = next(line for line in text.splitlines() if f">{department}</a>" in line)
+        # the verdict the review itself opens with, then grade and counts
+        shown = re.search(r'<td class="verdict-\w+">([^<]+)</td>', line).group(1)
+        assert shown in review.read_text(encoding="utf-8")
+        assert f"<td>{grade}</td>" in line
+        assert re.findall(r'<td class="n">(\d+)</td>', line) == [
+            str(errors),
+            str(warnings),
+            str(notes),
+        ]
+        assert "raw/2024/" in line  # the source file it was read from
+
+
+def test_findings_page_lists_every_failed_check_of_the_year(county: Locations, con):
+    page = county.export_dir / "2024" / "findings.html"
+    text = page.read_text(encoding="utf-8")
+    failed = con.execute(
+        "SELECT count(*) FROM quality.check_result q JOIN core.report r USING (report_id) "
+        "WHERE NOT q.passed AND r.fiscal_year = 2024"
+    ).fetchone()[0]
+    assert failed > 0 and text.count(" data-level=") == failed
+    index = (county.export_dir / "2024" / "index.html").read_text(encoding="utf-8")
+    assert 'href="findings.html"' in index

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import io
-import shutil
 import struct
-import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from helpers.convert import document_to_docx, document_to_xlsx
+from helpers.office import convert_with_office
 from openpyxl import Workbook
 
 from pipelines.document import Block, Document
@@ -458,19 +457,11 @@ def test_corrupt_and_empty_xls() -> None:
 
 
 def test_read_xls_written_by_libreoffice(tmp_path: Path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("soffice/libreoffice is not on PATH: cannot produce an Excel-written .xls")
     book = Workbook()
     _gpb_sheet(book.active)
     source = tmp_path / "gpb.xlsx"
     source.write_bytes(_xlsx_bytes(book))
-    subprocess.run(
-        [soffice, "--headless", "--convert-to", "xls", "--outdir", str(tmp_path), str(source)],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    convert_with_office(source, "xls", tmp_path)
     from_xls = read_xls((tmp_path / "gpb.xls").read_bytes(), "gpb.xls")
     from_xlsx = read_xlsx(source.read_bytes(), "gpb.xlsx")
     assert [r.cells for r in _rows(from_xls)] == [r.cells for r in _rows(from_xlsx)]

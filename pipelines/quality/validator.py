@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.quality.docs_offline import make_offline
+
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
 
 
@@ -107,6 +109,7 @@ class Validator:
     def build_docs(self) -> None:
         if self.docs_dir is not None and self.runs:
             self.context.build_data_docs()  # the runs stored their results in the context
+            make_offline(self.docs_dir)  # local assets instead of CDNs: readable offline
 
 
 # -- one validation session per run, in whichever process validates (see pipelines.helper) ----

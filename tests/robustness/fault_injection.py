@@ -251,7 +251,7 @@ def dagster_home(root: Path) -> Path:
     """A Dagster instance folder holding this project's dagster.yaml."""
     home = root / "dagster_home"
     home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(PROJECT / "config" / "dagster.yaml", home / "dagster.yaml")
     return home
 
 
@@ -273,7 +273,7 @@ class SubprocessRunner:
         if self.cli_home is not None:
             env["DAGSTER_HOME"] = str(self.cli_home)
             command = [sys.executable, "-m", "pipelines", "run", "--raw", str(raw)]
-            command += ["--warehouse", str(warehouse)]
+            command += ["--warehouse", str(warehouse), "--out", str(warehouse.parent)]
         else:
             command = [sys.executable, "-c", _RUNNER, str(raw), str(warehouse), str(WORKERS)]
         started = time.perf_counter()
