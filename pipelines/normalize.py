@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from pipelines.catalogue import Catalogue
 from pipelines.document import Document
+from pipelines.extract.package import package_findings
 from pipelines.extract.statement import Statement
+from pipelines.extract.text_checks import text_findings
 from pipelines.extract.vocabulary import FAMILY, METRIC_NAMES
 from pipelines.identify import Identity
 from pipelines.schema import FACT_TABLES, TABLES
@@ -89,7 +91,12 @@ def build_tables(
     frames["quality.check_result"] = _frame(
         "quality.check_result",
         _ingest_findings(rid, source.source_path, identity, statements)
-        + _reading_findings(rid, recognized_tables or []),
+        + _reading_findings(rid, recognized_tables or [])
+        + [
+            {"report_id": rid, "passed": False, **asdict(f)}
+            for f in text_findings(doc, identity.fiscal_year)
+            + package_findings(doc, recognized_tables or [], identity.fiscal_year)
+        ],
     )
     return frames
 

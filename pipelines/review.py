@@ -25,6 +25,8 @@ FAMILY_NAMES = {
     "completeness": "完整性",
     "identity": "部门与年度",
     "reading": "表格读取",
+    "text": "文字错误",
+    "package": "表格与章节",
 }
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")

@@ -64,18 +64,25 @@ def test_seed_report_errors(seed: Locations):
         (p, "cross_section.change", "第561行"),
         # The annex: 三公 67.41 but 公务用车 11.00 + 公务接待 51.33 = 62.33.
         (p, "sum.three_public_total", "第561行"),
+        # A 2023 report whose annex is headed "附件：…2022年部门决算公开表" (the annexed tables
+        # below it are 2023's): the heading names the wrong year.
+        (p, "identity.wrong_year", "第638行"),
     }
 
 
 def test_seed_report_notes(seed: Locations):
     # 一般公共服务 1680.85 / 1970.68 = 85.29%, printed 85.30% so that the 类 shares add to 100%.
     assert findings(seed, "info") == {("2023/泸县人民政府办公室.txt", "share.interval", "第44行")}
-    assert findings(seed, "warning") == set()
+    # The text carries one of the standard tables (the annexed 三公 table): the others were
+    # published as a file of their own, which the review asks for.
+    assert findings(seed, "warning") == {
+        ("2023/泸县人民政府办公室.txt", "package.tables_elsewhere", "全文")
+    }
 
 
 def test_seed_review_report(seed: Locations):
     html = (seed.reports_dir / "2023" / "泸县人民政府办公室.html").read_text(encoding="utf-8")
-    assert "发现10处错误" in html and "64.54%" in html and "第35行" in html
+    assert "发现11处错误" in html and "64.54%" in html and "第35行" in html
     assert (seed.reports_dir / "2023" / "泸县人民政府办公室.xlsx").exists()
     assert (seed.data_docs_dir / "index.html").exists()
 

@@ -163,6 +163,10 @@ class TableExtractor:
                 or ", ".join(f"{j}:{r}" for j, r in sorted(roles.items())),
                 "row_count": len(rows),
                 "is_empty": False,
+                # no figure under the header at all: an empty table (a note should say why)
+                "all_blank": not any(
+                    _is_number(c) for r in rows[len(_header_rows(rows)) :] for c in _cells(r)
+                ),
                 "section": section,
                 "reader_doubt": next((r.doubt for r in rows if r.doubt), None),
                 "first_location": rows[0].location,
