@@ -94,6 +94,7 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("completion_decimals", "INTEGER"),
         ("subject_parent", "VARCHAR"),
         ("doubtful", "BOOLEAN"),  # from a table that fails its own identities (table_doubt)
+        ("budget_direction", "VARCHAR"),  # 决算 stated above/below/equal to 预算 in words
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
     ],

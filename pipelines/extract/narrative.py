@@ -158,6 +158,7 @@ class NarrativeExtractor:
                 norm, s_start, s_end, quote, paths, state, block_index, location, part, section
             )
         self._flush_budget(state, original.strip(), block_index, location, part, section)
+        _budget_directions(norm, original, back, state.statements)
         if _dangling_level(norm, paths):
             # "…（款）机关事业单位基本养老" + figures + "保险缴费支出（项）": a text layout put
             # the figures inside the subject's name; which subject they are is a guess.
@@ -543,6 +544,46 @@ def _governing_path(paths, position: int, sentence_start: int):
         if end <= position:
             best = (start, end, m)
     return best
+
+
+# "决算数大于年初预算数", "决算数小于预算数", "决算数同预算数持平": what the words say of the
+# figure against its budget. "基本持平" is no claim of equality.
+_DIRECTION_WORDS = {
+    "大于": "above",
+    "高于": "above",
+    "超过": "above",
+    "超出": "above",
+    "多于": "above",
+    "小于": "below",
+    "低于": "below",
+    "少于": "below",
+    "等于": "equal",
+}
+_BUDGET_DIRECTION = re.compile(
+    r"决算数?(?:(?P<cmp>大于|高于|超过|超出|多于|小于|低于|少于|等于)(?:年初|全年|调整后)?预算"
+    r"|(?:与|同|和)(?:年初|全年|调整后)?预算数?(?P<basic>基本)?(?:持平|相等|一致|相同))"
+)
+
+
+def _budget_directions(norm: str, original: str, back: list[int], statements: list) -> None:
+    """Record each claim on the last figure before it that has both 决算 and 预算."""
+    for m in _BUDGET_DIRECTION.finditer(norm):
+        if m.group("basic"):
+            continue
+        direction = _DIRECTION_WORDS[m.group("cmp")] if m.group("cmp") else "equal"
+        target = next(
+            (
+                st
+                for st in reversed(statements)
+                if st.amount_wan is not None and st.budget_wan is not None
+            ),
+            None,
+        )
+        if target is not None and target.budget_direction is None:
+            target.budget_direction = direction
+            claim = original[back[m.start()] : back[m.end() - 1] + 1]
+            if claim not in target.source_text:
+                target.source_text = f"{target.source_text}…{claim}"
 
 
 def _dangling_level(norm: str, paths: list) -> bool:

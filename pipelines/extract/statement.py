@@ -41,6 +41,8 @@ class Statement:
         None  # for an unresolved path: the code of its deepest resolved level
     )
     doubtful: bool = False  # its table fails its own identities in a pattern (table_doubt)
+    # What the words say of 决算 against 预算 ("决算数大于年初预算数"): above, below or equal.
+    budget_direction: str | None = None
 
     def as_row(self) -> dict:
         # every field is a scalar: a shallow copy is what asdict() would give, ten times faster

@@ -629,7 +629,50 @@ def budget_checks(st: pd.DataFrame) -> pd.DataFrame:
                 r.statement_no,
             )
         )
+    rows.extend(_direction_rows(records))
     return _frame(rows, "budget")
+
+
+_DIRECTION_NAMES = {"above": "大于", "below": "小于", "equal": "等于"}
+_UNBOUNDED = 1e15
+
+
+def _direction_rows(records: list) -> list[Row]:
+    """What the words say of 决算 against 预算 ("决算数大于预算数") against the two figures.
+    observed = 决算 − 预算; the words allow it above, below or at zero, within rounding."""
+    rows = []
+    for r in records:
+        if not r.budget_direction or r.budget_wan is None:
+            continue
+        diff = r.amount_wan - r.budget_wan
+        slack = 2 * amount_half(r.unit) + EPS  # two rounded figures may print equal
+        lo, hi = {
+            "above": (-slack, _UNBOUNDED),
+            "below": (-_UNBOUNDED, slack),
+            "equal": (-slack, slack),
+        }[r.budget_direction]
+        what = _name(r.metric, r.subject_code, r.subject_name or r.label)
+        actual = "大于" if diff > slack else "小于" if diff < -slack else "等于"
+        said = _DIRECTION_NAMES[r.budget_direction]
+        rows.append(
+            Row(
+                r.report_id,
+                "budget.direction",
+                "budget",
+                "error",
+                round(diff, 2),
+                0.0,
+                lo,
+                hi,
+                f"{what}文字写“决算数{said}预算数”，但决算{_fmt(r.amount_wan)}万元、预算{_fmt(r.budget_wan)}万元，"
+                f"决算数实际{actual}预算数（相差{_fmt(diff)}万元），文字与数字不符。",
+                f"{what}“决算数{said}预算数”与数字一致。",
+                r.source_text,
+                r.source_location,
+                r.statement_no,
+            )
+        )
+    return rows
 
 
 # -- cross_section ------------------------------------------------------------------------------
