@@ -42,6 +42,8 @@ _EXTRA_FAMILY = {"gpb_project": "function", "gpb_basic": "function"}
 # 基本支出/项目支出 columns.
 MODELLED = set(METRIC_NAMES) | set(FISCAL_VARIANT.values()) | set(_EXTRA_FAMILY)
 DEFAULT_LAYOUTS = LAYOUTS
+# Where a statement's part (extract.sections) sits in the truth's sections.
+_SECTION_OF_PART = {"table": "table", "annex": "annex"}
 DEFAULT_FORMATS = ("txt", "docx", "pdf", "pdftotext", "pdfplumber")
 
 
@@ -123,15 +125,16 @@ def score_documents(raw: Path, warehouse: Path) -> dict[str, ExtractionScore]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "SELECT r.source_path, s.metric, s.subject_code, s.amount_wan, s.count_value, s.basic_wan, "
-            "s.project_wan, s.source_text, s.source_location FROM core.statement s "
+            "s.project_wan, s.source_text, s.source_location, s.part FROM core.statement s "
             "JOIN core.report r USING (report_id) WHERE s.metric IS NOT NULL"
         ).fetchall()
     truths = {path: t["facts"] for path, t in _truths(raw).items()}
     truth_metrics = {f["metric"] for facts in truths.values() for f in facts}
     results = {path: ExtractionScore() for path in truths}
-    pools: dict[str, Counter] = {path: Counter() for path in truths}
+    # path -> (metric, code, value) -> the parts (table, narrative …) of the matching statements
+    pools: dict[str, dict[tuple, list[str]]] = {path: defaultdict(list) for path in truths}
     quotes: dict[str, dict[tuple, str]] = defaultdict(dict)
-    for path, metric, code, amount, count, basic, project, text, location in rows:
+    for path, metric, code, amount, count, basic, project, text, location, part in rows:
         if path not in pools:
             continue
         keys = []
@@ -143,20 +146,35 @@ def score_documents(raw: Path, warehouse: Path) -> dict[str, ExtractionScore]:
                 if column is not None:
                     keys.append((column_metric, code, round(column, 4)))
         for key in keys:
-            pools[path][key] += 1
+            pools[path][key].append(_SECTION_OF_PART.get(part, "narrative"))
             results[path].extracted[family_of(key[0], key[1])] += 1
             quotes[path].setdefault(key, f"{location}: {text}")
     for path, facts in truths.items():
         pool, result = pools[path], results[path]
+        scored = []
         for fact in facts:
             if fact["metric"] not in MODELLED:
                 result.unmodelled += 1
                 continue
-            key = (fact["metric"], fact["subject_code"], round(fact["value"], 4))
+            scored.append(fact)
             fam = family_of(fact["metric"], fact["subject_code"])
             result.truth[fam] += 1
-            if pool[key] > 0:
-                pool[key] -= 1
+        # A figure stated in two places is matched to a statement of its own section first, so
+        # a miss is reported where it is (the 收入总计 of the text, not of the table).
+        unmatched = []
+        for fact in scored:
+            key = (fact["metric"], fact["subject_code"], round(fact["value"], 4))
+            if fact["section"] in pool[key]:
+                pool[key].remove(fact["section"])
+                fam = family_of(fact["metric"], fact["subject_code"])
+                result.found[fam] += 1
+                result.matched[fam] += 1
+            else:
+                unmatched.append((key, fact))
+        for key, fact in unmatched:
+            fam = family_of(fact["metric"], fact["subject_code"])
+            if pool[key]:
+                pool[key].pop()
                 result.found[fam] += 1
                 result.matched[fam] += 1
             else:
@@ -170,15 +188,15 @@ def score_documents(raw: Path, warehouse: Path) -> dict[str, ExtractionScore]:
                         "label": fact.get("label"),
                     }
                 )
-        for key, n in pool.items():
-            if n > 0:
+        for key, left in pool.items():
+            if left:
                 result.wrong.append(
                     {
                         "file": path,
                         "metric": key[0],
                         "code": key[1],
                         "value": key[2],
-                        "count": n,
+                        "count": len(left),
                         "quote": quotes[path].get(key, ""),
                     }
                 )
@@ -412,11 +430,13 @@ def main(argv: list[str] | None = None) -> None:
         "--formats", nargs="+", default=list(DEFAULT_FORMATS), choices=SUPPORTED_FORMATS
     )
     parser.add_argument("--examples", type=int, default=3, help="misreadings shown per layout")
+    parser.add_argument(
+        "--keep", type=Path, help="generate and score in this (new) folder and keep it"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        s = score_layouts(
-            Path(tmp), args.departments, args.years, args.seed, args.layouts, args.formats
-        )
+        root = args.keep or Path(tmp)
+        s = score_layouts(root, args.departments, args.years, args.seed, args.layouts, args.formats)
     print("Extraction (clean reports, against ground truth)")
     print(format_extraction(s.extraction))
     print()
