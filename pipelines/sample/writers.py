@@ -213,9 +213,9 @@ def generate_county(
         year_dir = out_dir / str(year)
         year_dir.mkdir(parents=True, exist_ok=True)
         for dept in depts:
-            # with several layouts, each round of them shifts the formats by one more, so
-            # every layout meets every format in a county of a few rounds
-            shift = dept.index // len(layouts) if len(layouts) > 1 else 0
+            # with several layouts, each round of them shifts the formats by the number of
+            # years, so every layout meets every format in a county of a few rounds
+            shift = len(years) * (dept.index // len(layouts)) if len(layouts) > 1 else 0
             fmt = formats[(dept.index + yi + shift) % len(formats)]
             if shard is not None and dept.index % shard[1] != shard[0]:
                 txt_count += fmt == "txt"  # the encodings rotate over the whole county
@@ -390,7 +390,7 @@ def plumber_text(blocks: list[Block]) -> str:
             out.extend(_wrap(b.text, BODY_COLUMNS))
         elif b.kind == "table":
             out.extend(_wrap(b.text, BODY_COLUMNS))
-            out.extend(b.head)
+            out.extend(re.sub(r" {2,}", " ", line) for line in b.head)
             in_header = True
             for row in b.rows:
                 cells = [c for c in row]
