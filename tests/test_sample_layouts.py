@@ -100,12 +100,20 @@ def test_national_template_shape(writers) -> None:
 
 def test_row_numbers_run_down_both_sides(writers) -> None:
     for w in writers["national"]:
+        seen = 0
         for b in w.blocks:
-            if b.kind != "table" or "行次" not in b.rows[1]:
+            if b.kind != "table":
                 continue
-            body = b.rows[3:]
-            numbers = [int(r[1]) for r in body if r[1]] + [int(r[4]) for r in body if r[4]]
+            if b.rows[1][:6] == ["项目", "行次", "金额", "项目", "行次", "金额"]:  # two-sided
+                body = b.rows[3:]
+                numbers = [int(r[1]) for r in body if r[1]] + [int(r[4]) for r in body if r[4]]
+            elif b.rows[1][:3] == ["科目编码", "科目名称", "行次"]:  # 收入决算表, 支出决算表
+                numbers = [int(r[2]) for r in b.rows[3:]]
+            else:
+                continue
+            seen += 1
             assert numbers == list(range(1, len(numbers) + 1)), b.text
+        assert seen == 4  # 总表, 收入决算表, 支出决算表, 财政拨款总表
 
 
 def test_shanghai_template_shape(writers) -> None:
@@ -205,6 +213,37 @@ def test_truth_holds_together(writers, layout: str) -> None:
             assert _one(w, "three_public_reception") == _one(w, "reception_domestic") + _one(
                 w, "reception_foreign"
             )
+        # 收入决算表 / 支出决算表: the 类 add up to the 合计, each row to its columns
+        for total, parts, grand in (
+            (
+                "income_by_function",
+                ("fiscal", "superior_subsidy", "business", "operating", "subsidiary", "other"),
+                "income_current_year",
+            ),
+            (
+                "expenditure_by_function_all",
+                ("basic", "project", "to_superior", "operating", "subsidiary"),
+                "expenditure_current_year",
+            ),
+        ):
+            codes = {c for (m, c, sec) in v if m == total}
+            if not codes:
+                continue
+            assert layout == "national"
+            assert sum(_one(w, total, code=c) for c in codes if len(c) == 3) == _one(w, grand)
+            prefix = "income_by_function_" if total.startswith("income") else None
+            for c in codes:
+                names = [
+                    (prefix + p)
+                    if prefix
+                    else {
+                        "basic": "expenditure_all_basic",
+                        "project": "expenditure_all_project",
+                    }.get(p, "expenditure_by_function_" + p)
+                    for p in parts
+                ]
+                assert _one(w, total, code=c) == sum(_one(w, n, code=c) for n in names), c
+                assert _one(w, total, code=c) >= 0
         # a figure stated in the narrative and in a table is the same figure
         for (metric, code, section), facts in v.items():
             if (

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -37,6 +38,8 @@ from pipelines.sample.generator import (
 )
 
 LAYOUTS = ("sichuan", "national", "shanghai", "consolidated", "yuan")
+# The 政府性基金 spending of a department, in the national template's 收入决算表/支出决算表.
+GOV_FUND_ITEM = "2120803"  # 城乡社区支出 / 国有土地使用权出让收入安排的支出 / 城市建设支出
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CN_NUM = "一二三四五六七八九十"
 
@@ -1002,6 +1005,8 @@ class ReportWriter:
     def tables(self) -> None:
         if self.layout == "national":
             self.table_summary_national()
+            self.table_by_function_national("income")
+            self.table_by_function_national("expense")
             self.table_fiscal_national()
             self.table_gpb()
             self.table_three_rows()
@@ -1145,6 +1150,107 @@ class ReportWriter:
             if row[3]:
                 last += 1
                 row[4] = str(last)
+
+    def by_function_all(self) -> dict[str, dict[str, int]]:
+        """Income and expenditure of all funds by subject code (类, 款 and 项), for 收入决算表
+        and 支出决算表: the 一般公共预算 lines, the 政府性基金 spending on a fund 项, and the
+        money outside the budget (and the year's carry-over) on the largest line.
+
+        Keys of each code: exp_total, basic, project, to_superior, operating, subsidiary;
+        inc_total, fiscal and the non-fiscal sources of ``INCOME_LABELS``."""
+        f = self.fig
+        items: dict[str, dict[str, int]] = {}
+        for line in f.lines:
+            row = items.setdefault(line.code, defaultdict(int))
+            row["basic"] += line.basic
+            row["project"] += line.project
+            row["fiscal"] += line.total
+        anchor = max(f.lines, key=lambda x: (x.total, x.code)).code
+        a = items[anchor]
+        a["basic"] += f.expense["basic"] - f.gpb_basic
+        a["project"] += f.expense["project"] - f.gpb_project - f.gov_fund_exp - f.state_capital_exp
+        for key in ("to_superior", "operating", "subsidiary"):
+            a[key] += f.expense[key]
+        # the budget money not spent this year (or spent from last year's) sits on the anchor
+        a["fiscal"] += f.income["general_budget"] - f.gpb_total
+        for key in ("superior_subsidy", "business", "operating", "subsidiary", "other"):
+            a["src_" + key] += f.income[key]
+        if f.gov_fund_exp or f.income["gov_fund"]:
+            fund = items.setdefault(GOV_FUND_ITEM, defaultdict(int))
+            fund["project"] += f.gov_fund_exp
+            fund["fiscal"] += f.income["gov_fund"]
+        out: dict[str, dict[str, int]] = {}
+        for code, row in items.items():
+            row["exp_total"] = sum(
+                row[k] for k in ("basic", "project", "to_superior", "operating", "subsidiary")
+            )
+            row["inc_total"] = row["fiscal"] + sum(
+                row["src_" + k]
+                for k in ("superior_subsidy", "business", "operating", "subsidiary", "other")
+            )
+            for prefix in (code[:3], code[:5], code):
+                acc = out.setdefault(prefix, defaultdict(int))
+                for k, v in row.items():
+                    acc[k] += v
+        return dict(sorted(out.items()))
+
+    def table_by_function_national(self, side: str) -> None:
+        """公开02表 收入决算表 or 公开03表 支出决算表: a row per 类/款/项 with 行次 and a 栏次 row."""
+        f, y = self.fig, self.year
+        rows_by_code = self.by_function_all()
+        if side == "income":
+            number, name, total_metric, total_value = (
+                2,
+                "收入决算表",
+                "income_current_year",
+                f.income_current,
+            )
+            cols = [
+                ("本年收入合计", "inc_total", "income_by_function"),
+                ("财政拨款收入", "fiscal", "income_by_function_fiscal"),
+                ("上级补助收入", "src_superior_subsidy", "income_by_function_superior_subsidy"),
+                ("事业收入", "src_business", "income_by_function_business"),
+                ("经营收入", "src_operating", "income_by_function_operating"),
+                ("附属单位上缴收入", "src_subsidiary", "income_by_function_subsidiary"),
+                ("其他收入", "src_other", "income_by_function_other"),
+            ]
+        else:
+            number, name, total_metric, total_value = (
+                3,
+                "支出决算表",
+                "expenditure_current_year",
+                f.expense_current,
+            )
+            cols = [
+                ("本年支出合计", "exp_total", "expenditure_by_function_all"),
+                ("基本支出", "basic", "expenditure_all_basic"),
+                ("项目支出", "project", "expenditure_all_project"),
+                ("上缴上级支出", "to_superior", "expenditure_by_function_to_superior"),
+                ("经营支出", "operating", "expenditure_by_function_operating"),
+                ("对附属单位补助支出", "subsidiary", "expenditure_by_function_subsidiary"),
+            ]
+        rows = [
+            ["项目", "", "", *[c[0] for c in cols]],
+            ["科目编码", "科目名称", "行次", *[""] * len(cols)],
+            ["栏次", "", "", *[str(k) for k in range(1, len(cols) + 1)]],
+        ]
+        totals = defaultdict(int)
+        for code, row in rows_by_code.items():
+            if len(code) == 3:
+                for k, v in row.items():
+                    totals[k] += v
+        assert totals[cols[0][1]] == total_value, (self.dept.name, y, side)
+        rows.append(["合计", "", "1", *[self.cell(totals[c[1]]) for c in cols]])
+        for k, (_label, key, metric) in enumerate(cols):
+            # the 合计 row's first column is the table's total; the others its columns' totals
+            self.table_fact(total_metric if k == 0 else metric, totals[key], label="合计")
+        for i, (code, row) in enumerate(rows_by_code.items(), start=2):
+            label = self.cat.name(code, y)
+            rows.append([code, label, str(i), *[self.cell(row[c[1]]) for c in cols]])
+            for _label, key, metric in cols:
+                self.table_fact(metric, row[key], code=code, label=label)
+        title, head = self.numbered(number, name)
+        self.table(title, rows, head=head)
 
     def table_fiscal_national(self) -> None:
         f = self.fig

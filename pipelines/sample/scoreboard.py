@@ -28,19 +28,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.extract.tables import FISCAL_VARIANT
-from pipelines.extract.vocabulary import FAMILY, METRIC_NAMES
+from pipelines.extract.vocabulary import FAMILY
 from pipelines.quality.fault_score import FaultScore, cites, corpus_arguments, format_table
 from pipelines.run import Locations, check, ingest, load
 from pipelines.sample.faults import make_faulty_corpus
 from pipelines.sample.render import LAYOUTS
+from pipelines.sample.score import EXTRA_FAMILY, MODELLED, columns_of
 from pipelines.sample.writers import SUPPORTED_FORMATS
 
-# Families of the truth's metric names (the table columns 基本支出/项目支出 count with their lines).
-_EXTRA_FAMILY = {"gpb_project": "function", "gpb_basic": "function"}
-# Metrics the pipeline can state: the vocabulary's, the 财政拨款 variants of the totals, and the
-# 基本支出/项目支出 columns.
-MODELLED = set(METRIC_NAMES) | set(FISCAL_VARIANT.values()) | set(_EXTRA_FAMILY)
 DEFAULT_LAYOUTS = LAYOUTS
 # Where a statement's part (extract.sections) sits in the truth's sections.
 _SECTION_OF_PART = {"table": "table", "annex": "annex"}
@@ -48,9 +43,9 @@ DEFAULT_FORMATS = ("txt", "docx", "pdf", "pdftotext", "pdfplumber")
 
 
 def family_of(metric: str, code: str | None) -> str:
-    if metric in ("gpb_basic", "gpb_project") and code:
+    if metric in EXTRA_FAMILY and code:
         return "function"
-    return FAMILY.get(metric) or _EXTRA_FAMILY.get(metric, "other")
+    return FAMILY.get(metric) or EXTRA_FAMILY.get(metric, "other")
 
 
 @dataclass
@@ -141,10 +136,8 @@ def score_documents(raw: Path, warehouse: Path) -> dict[str, ExtractionScore]:
         value = amount if amount is not None else count
         if value is not None and metric in truth_metrics:
             keys.append((metric, code, round(value, 4)))
-        if metric in ("gpb_by_function", "gpb_expenditure"):  # the 一般公共预算 table's columns
-            for column_metric, column in (("gpb_basic", basic), ("gpb_project", project)):
-                if column is not None:
-                    keys.append((column_metric, code, round(column, 4)))
+        for column_metric, column in columns_of(metric, basic, project):
+            keys.append((column_metric, code, round(column, 4)))
         for key in keys:
             pools[path][key].append(_SECTION_OF_PART.get(part, "narrative"))
             results[path].extracted[family_of(key[0], key[1])] += 1
