@@ -58,7 +58,7 @@ NATIVE_FLOORS = {
 FORMAT_FLOORS = {
     "docx": 0.997,
     "pdf": 0.997,
-    "txt": 0.997,  # national's two 三公 labels (below)
+    "txt": 0.997,  # national's two 三公 labels (see NATIVE_FLOORS)
     "pdftotext": 0.409,  # table lines aligned with spaces are not rebuilt as rows
     "pdfplumber": 0.373,  # nor single-spaced ones with names broken around the code line
 }
