@@ -179,8 +179,9 @@ def generate_county(
     first is UTF-8 with BOM and every third is GB18030 (CRLF line ends), the rest UTF-8.
     "pdf" (A4, text layer, ruled tables; see ``pdf_writer``) needs reportlab and a CJK font:
     ``fonts-wqy-microhei`` or ``$COUNTY_CJK_FONT``, else ``CJKFontMissing`` is raised; so do
-    "pdftotext" (that PDF through ``pdftotext -layout``, emulated when poppler is missing) and
-    "pdfplumber" (its page text as pdfplumber gives it: no column alignment).
+    "pdftotext" (that PDF through ``pdftotext -layout``, emulated when poppler is missing).
+    "pdfplumber" is the page text pdfplumber gives for such a PDF (no column alignment),
+    emulated from the blocks.
     Layouts (``render.LAYOUTS``) are dealt to departments by :func:`assign_layouts`.
     ``shard=(k, n)`` writes only the departments whose index is k modulo n (the same files a
     whole run writes), so n processes can write one county together.
@@ -199,7 +200,7 @@ def generate_county(
         raise ValueError(f"layouts must be a non-empty subset of {LAYOUTS}, got {list(layouts)}")
     if n_departments < 1:
         raise ValueError("n_departments must be at least 1")
-    if any(f in ("pdf", *TEXT_OF_PDF) for f in formats):
+    if any(f in ("pdf", "pdftotext") for f in formats):
         from pipelines.sample.pdf_writer import require_cjk_font
 
         require_cjk_font()  # before anything is written
@@ -280,7 +281,7 @@ def write_document(
             text = text.replace("\n", "\r\n")
         path = folder / f"{name}.txt"
         path.write_bytes(text.encode(encoding or "utf-8"))
-    elif fmt in ("pdf", *TEXT_OF_PDF):
+    elif fmt in ("pdf", "pdftotext"):
         from pipelines.sample.pdf_writer import blocks_to_pdf  # needs reportlab
 
         pdf = blocks_to_pdf(blocks, title, name)
@@ -288,9 +289,11 @@ def write_document(
             path = folder / f"{name}.pdf"
             path.write_bytes(pdf)
         else:
-            text = pdf_layout_text(pdf, blocks) if fmt == "pdftotext" else plumber_text(blocks)
             path = folder / f"{name}.txt"
-            path.write_bytes(text.encode("utf-8"))
+            path.write_bytes(pdf_layout_text(pdf, blocks).encode("utf-8"))
+    elif fmt == "pdfplumber":  # emulated from the blocks, wrapped as the PDF wraps
+        path = folder / f"{name}.txt"
+        path.write_bytes(plumber_text(blocks).encode("utf-8"))
     elif fmt == "docx+xlsx":
         path = folder / f"{name}.docx"
         body = [b for b in blocks if b.kind != "table"]
