@@ -333,3 +333,12 @@ def test_faults_are_planted_in_pdf_derived_formats(pdf_texts: Path) -> None:
                 assert f"{printed:.2f}" in text or f"{printed:g}" in text, faults[0]
             planted += 1
     assert planted >= 10
+
+
+def test_faulty_copy_keeps_its_table_attachment(tmp_path: Path) -> None:
+    """A report published as .docx plus its tables as _附表.xlsx keeps the workbook in its
+    one-fault copies (a budget fault needs the 三公 table's 预算数)."""
+    pairs = make_faulty_corpus(tmp_path, 2, (2024,), 4, formats=("docx+xlsx",), layouts=LAYOUTS)
+    assert pairs
+    for doc, _fault in pairs:
+        assert doc.with_name(doc.stem + "_附表.xlsx").exists()

@@ -40,7 +40,12 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.sample.writers import generate_county, load_truth, normalize_zip
+from pipelines.sample.writers import (
+    ATTACHMENT_SUFFIX,
+    generate_county,
+    load_truth,
+    normalize_zip,
+)
 
 FAULT_KINDS = ("share", "sum", "yoy", "budget", "cross_section", "item_amount")
 FAMILY = {
@@ -886,11 +891,15 @@ def make_faulty_corpus(
             try:
                 if fmt in ("txt", "docx", "docx+xlsx"):
                     shutil.copyfile(src, dest)
+                    attachment = src.with_name(src.stem + ATTACHMENT_SUFFIX + ".xlsx")
+                    if attachment.exists():  # the tables go with the copy, unchanged
+                        shutil.copyfile(attachment, dest.with_name(attachment.name))
                     fault = inject_fault(dest, kind, rng)
                 else:
                     fault = _inject_via_blocks(blocks[src], fmt, dest, kind, rng)
             except ValueError:
                 dest.unlink(missing_ok=True)
+                dest.with_name(dest.stem + ATTACHMENT_SUFFIX + ".xlsx").unlink(missing_ok=True)
                 truth_dest.unlink()
                 continue
             results.append((dest, fault))
