@@ -52,10 +52,12 @@ ui: setup
 		COUNTY_OUT_DIR="$(abspath $(OUT))" \
 		$(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
-# Regenerate the synthetic sample county shipped in raw/ (deterministic).
+# Regenerate the synthetic sample county shipped in raw/ (deterministic): its departments use
+# the five layouts, as a real county receives them, as .txt and .docx.
 sample: setup
 	rm -rf raw/2023 raw/2024
-	$(BIN)/python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241
+	$(BIN)/python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 \
+		--layouts sichuan national shanghai consolidated yuan
 
 lint: setup
 	$(BIN)/ruff format --check pipelines tests

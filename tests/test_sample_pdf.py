@@ -104,12 +104,16 @@ def test_missing_font_names_the_package(tmp_path: Path, monkeypatch) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_default_formats_still_give_the_shipped_sample(tmp_path: Path) -> None:
+def test_make_sample_arguments_give_the_shipped_sample(tmp_path: Path) -> None:
     raw = PROJECT / "raw"
     shipped = sorted(p.relative_to(raw) for p in raw.glob("*/*") if p.is_file())
     if not shipped:
         pytest.skip("raw/ holds no sample")
-    generate_county(tmp_path, n_departments=10, years=YEARS, seed=SEED)
+    from pipelines.sample.render import LAYOUTS
+
+    generate_county(
+        tmp_path, n_departments=10, years=YEARS, seed=SEED, layouts=LAYOUTS
+    )  # make sample
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.glob("*/*") if p.is_file())
     assert made == shipped
     for rel in shipped:

@@ -1,4 +1,4 @@
-"""CLI: python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 [--formats txt docx pdf]"""
+"""CLI: python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 [--formats txt docx pdf] [--layouts sichuan national …]"""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipelines.sample.writers import generate_county
+from pipelines.sample.render import LAYOUTS
+from pipelines.sample.writers import SUPPORTED_FORMATS, generate_county
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +27,15 @@ def main(argv: list[str] | None = None) -> int:
         "--formats",
         nargs="+",
         default=["txt", "docx"],
-        choices=["txt", "docx", "pdf", "docx+xlsx"],
-        help="formats to alternate",
+        choices=list(SUPPORTED_FORMATS),
+        help="formats to alternate (pdftotext, pdfplumber: the PDF's text as those tools give it)",
+    )
+    parser.add_argument(
+        "--layouts",
+        nargs="+",
+        default=["sichuan"],
+        choices=list(LAYOUTS),
+        help="report layouts dealt to the departments (default: sichuan)",
     )
     parser.add_argument(
         "--catalogue", type=Path, default=None, help="functional_subjects.csv to use"
@@ -40,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed,
         formats=args.formats,
         catalogue_path=args.catalogue,
+        layouts=args.layouts,
     )
     for p in paths:
         print(p)

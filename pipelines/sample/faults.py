@@ -27,18 +27,25 @@ BOM, GB18030) and line ends; .docx is edited run by run with python-docx, everyt
 
 from __future__ import annotations
 
+import copy
 import io
 import json
 import math
 import random
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from pipelines.sample.writers import generate_county, load_truth, normalize_zip
+from pipelines.sample.writers import (
+    ATTACHMENT_SUFFIX,
+    generate_county,
+    load_truth,
+    normalize_zip,
+)
 
 FAULT_KINDS = ("share", "sum", "yoy", "budget", "cross_section", "item_amount")
 FAMILY = {
@@ -839,38 +846,129 @@ def make_faulty_corpus(
     years: Iterable[int],
     seed: int,
     kinds: Sequence[str] = FAULT_KINDS,
+    *,
+    formats: Sequence[str] = ("txt", "docx"),
+    layouts: Sequence[str] = ("sichuan",),
 ) -> list[tuple[Path, Fault]]:
     """Clean county under ``out_dir/clean``; one-fault copies under ``out_dir/faulty/<kind>/<year>/``.
 
     Kinds are dealt round-robin over the documents; each document takes as many kinds as needed
     for every kind to hit at least MIN_HITS_PER_KIND documents (when there are enough). A kind that
     cannot be placed in a document is skipped for it. Deterministic for a seed.
+    A .pdf, or a PDF's text (formats "pdftotext", "pdfplumber"), is not edited in place: the
+    fault is planted in the report's blocks (see :func:`_inject_via_blocks`) and the copy is
+    rendered again in its format.
     """
     kinds = tuple(kinds)
     bad = [k for k in kinds if k not in FAULT_KINDS]
     if not kinds or bad:
         raise ValueError(f"kinds must be a non-empty subset of {FAULT_KINDS}, got {kinds}")
     out_dir = Path(out_dir)
-    docs = generate_county(out_dir / "clean", n_departments, tuple(years), seed)
+    blocks: dict[Path, list] = {}
+    docs = generate_county(
+        out_dir / "clean",
+        n_departments,
+        tuple(years),
+        seed,
+        formats=formats,
+        layouts=layouts,
+        collect=blocks,
+    )
     rounds = min(len(kinds), max(1, math.ceil(MIN_HITS_PER_KIND * len(kinds) / len(docs))))
     results: list[tuple[Path, Fault]] = []
     for i, src in enumerate(docs):
         year = src.parent.name
+        fmt = load_truth(src)["format"]
         for r in range(rounds):
             kind = kinds[(i * rounds + r) % len(kinds)]
             dest = out_dir / "faulty" / kind / year / src.name
             dest.parent.mkdir(parents=True, exist_ok=True)
             truth_src = src.with_name(src.stem + ".truth.json")
             truth_dest = dest.with_name(dest.stem + ".truth.json")
-            shutil.copyfile(src, dest)
             shutil.copyfile(truth_src, truth_dest)
             faults_path(dest).unlink(missing_ok=True)
             rng = random.Random(f"{seed}:fault:{kind}:{year}:{src.stem}")
             try:
-                fault = inject_fault(dest, kind, rng)
+                if fmt in ("txt", "docx", "docx+xlsx"):
+                    shutil.copyfile(src, dest)
+                    attachment = src.with_name(src.stem + ATTACHMENT_SUFFIX + ".xlsx")
+                    if attachment.exists():  # the tables go with the copy, unchanged
+                        shutil.copyfile(attachment, dest.with_name(attachment.name))
+                    fault = inject_fault(dest, kind, rng)
+                else:
+                    fault = _inject_via_blocks(blocks[src], fmt, dest, kind, rng)
             except ValueError:
-                dest.unlink()
+                dest.unlink(missing_ok=True)
+                dest.with_name(dest.stem + ATTACHMENT_SUFFIX + ".xlsx").unlink(missing_ok=True)
                 truth_dest.unlink()
                 continue
             results.append((dest, fault))
     return results
+
+
+def canonical_lines(blocks: list) -> tuple[list[str], list[tuple]]:
+    """The blocks as Word-export text lines (rows tab-joined), and where each line came from."""
+    lines: list[str] = []
+    refs: list[tuple] = []
+    for i, b in enumerate(blocks):
+        if b.kind != "table":
+            lines.append(b.text)
+            refs.append(("text", i))
+            continue
+        lines.append(b.text)
+        refs.append(("text", i))
+        for k, line in enumerate(b.head):
+            lines.append(line)
+            refs.append(("head", i, k))
+        for k, row in enumerate(b.rows):
+            lines.append("\t".join(row))
+            refs.append(("row", i, k))
+        if b.note:
+            lines.append(b.note)
+            refs.append(("note", i))
+    return lines, refs
+
+
+def _inject_via_blocks(blocks: list, fmt: str, dest: Path, kind: str, rng: random.Random) -> Fault:
+    """Plant a fault in a report that cannot be edited in place (a PDF, or text drawn from one).
+
+    The blocks are written as Word-export text beside a copy of the truth, the fault goes into
+    that text as into any .txt, the one changed line goes back into its block, and the copy is
+    rendered again in ``fmt`` at ``dest``; the fault is recorded beside ``dest``.
+    """
+    from pipelines.sample.writers import write_document
+
+    blocks = copy.deepcopy(blocks)
+    lines, refs = canonical_lines(blocks)
+    with tempfile.TemporaryDirectory() as tmp:
+        doc = Path(tmp) / f"{dest.stem}.txt"
+        doc.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        shutil.copyfile(
+            dest.with_name(dest.stem + ".truth.json"), doc.with_name(doc.stem + ".truth.json")
+        )
+        fault = inject_fault(doc, kind, rng)
+        changed = doc.read_text(encoding="utf-8").rstrip("\n").split("\n")
+    if len(changed) != len(lines):
+        raise ValueError("a fault changed the number of lines")
+    for ref, old, new in zip(refs, lines, changed, strict=True):
+        if old == new:
+            continue
+        b = blocks[ref[1]]
+        if ref[0] == "text":
+            b.text = new
+        elif ref[0] == "head":
+            b.head[ref[2]] = new
+        elif ref[0] == "row":
+            b.rows[ref[2]] = new.split("\t")
+        else:
+            b.note = new
+    year = int(dest.parent.name)
+    written = write_document(
+        blocks, fmt, dest.parent, dest.stem, year, None, random.Random(0), "utf-8"
+    )
+    if written != dest:
+        raise ValueError(f"{fmt} copy written as {written.name}, expected {dest.name}")
+    faults_path(dest).write_text(
+        json.dumps([fault.to_dict()], ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    return fault

@@ -329,7 +329,9 @@ class _Pages:
     def _table_start(self, block: Block, table: _Table) -> float:
         """Height of the title, the unit line and the first rows, kept on one page."""
         title_lines = wrap(block.text, TEXT_W, self.font, TABLE_TITLE_SIZE)
-        head = 8.0 + TABLE_TITLE_SIZE * 1.6 * len(title_lines) + BODY_LEADING + 4.0
+        head = (
+            8.0 + TABLE_TITLE_SIZE * 1.6 * len(title_lines) + BODY_LEADING * len(block.head) + 4.0
+        )
         return head + sum(table.heights[: min(len(table.rows), table.header_rows + 2)])
 
     def table(self, block: Block) -> None:
@@ -341,7 +343,8 @@ class _Pages:
             self.y -= 8.0
         for s in wrap(block.text, TEXT_W, self.font, TABLE_TITLE_SIZE):
             self.line(s, TABLE_TITLE_SIZE, TABLE_TITLE_SIZE * 1.6, "center", bold=True)
-        self.line("单位：万元", BODY_SIZE, BODY_LEADING, "right")
+        for line in block.head:  # 公开NN表, 编制部门 and unit lines, right-aligned
+            self.line(line, BODY_SIZE, BODY_LEADING, "right")
         self.y -= 4.0
         self._draw_grid(table)
         if block.note:

@@ -18,6 +18,8 @@ Phrasings (each statement has several; see the module-level tuples below):
 from __future__ import annotations
 
 import random
+import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -35,6 +37,9 @@ from pipelines.sample.generator import (
     wan,
 )
 
+LAYOUTS = ("sichuan", "national", "shanghai", "consolidated", "yuan")
+# The 政府性基金 spending of a department, in the national template's 收入决算表/支出决算表.
+GOV_FUND_ITEM = "2120803"  # 城乡社区支出 / 国有土地使用权出让收入安排的支出 / 城市建设支出
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 CN_NUM = "一二三四五六七八九十"
 
@@ -55,6 +60,8 @@ class Block:
     level: int = 1
     rows: list[list[str]] = field(default_factory=list)
     note: str = ""
+    # Lines printed between a table's title and its grid (number, 编制部门, unit).
+    head: list[str] = field(default_factory=lambda: ["单位：万元"])
 
 
 @dataclass
@@ -183,7 +190,11 @@ class ReportWriter:
         catalogue: SubjectCatalogue,
         style: Style,
         rng: random.Random,
+        layout: str = "sichuan",
     ) -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"unknown layout {layout!r}; expected one of {LAYOUTS}")
+        self.layout = layout
         self.dept = dept
         self.year = year
         self.py = year - 1
@@ -309,8 +320,13 @@ class ReportWriter:
             text = text.translate(FULLWIDTH)
         self.blocks.append(Block("para", text))
 
-    def table(self, title: str, rows: list[list[str]], note: str = "") -> None:
-        self.blocks.append(Block("table", title, rows=rows, note=note))
+    def table(
+        self, title: str, rows: list[list[str]], note: str = "", head: list[str] | None = None
+    ) -> None:
+        block = Block("table", title, rows=rows, note=note)
+        if head is not None:
+            block.head = head
+        self.blocks.append(block)
 
     def section(self, title: str) -> None:
         self._section_no += 1
@@ -371,13 +387,25 @@ class ReportWriter:
     # ------------------------------------------------------------------ the report ---------
     def render(self) -> None:
         d, y = self.dept.name, self.year
-        if self.s.title_form == 0:
+        if self.layout == "consolidated":
+            # A department and its units in one report: "（汇总）" after the name, the year on
+            # the next line, then the cover's review lines.
+            self.title(f"{d}（汇总）")
+            self.title(f"{y}年度部门决算")
+            self.para("保密审查情况：已审查", narrative=False)
+            self.para("部门主要负责人审签情况：已审签", narrative=False)
+        elif self.s.title_form == 0:
             self.title(f"{d}{y}年度部门决算")
         elif self.s.title_form == 1:
             self.title(f"{y}年度{d}部门决算")
         else:
             self.title(d)
             self.title(f"{y}年部门决算")
+        # Shanghai's district reports put the tables straight after the overview; the
+        # consolidated ones keep them for the end; the others follow the author's habit.
+        tables_first = {"shanghai": True, "consolidated": False}.get(
+            self.layout, self.s.tables_first
+        )
         part = 1
         self.heading(
             f"第{cn_number(part)}部分 部门概况"
@@ -385,7 +413,7 @@ class ReportWriter:
             else f"第{cn_number(part)}部分 {d}概况"
         )
         self.overview()
-        if self.s.tables_first:
+        if tables_first:
             part += 1
             self.heading(f"第{cn_number(part)}部分 {y}年度部门决算表")
             self.tables()
@@ -396,14 +424,23 @@ class ReportWriter:
         self.heading(f"第{cn_number(part)}部分 名词解释")
         for i, (term, text) in enumerate(GLOSSARY, start=1):
             self.para(f"{self.marker(i)}{term}：{text}", narrative=False)
-        if self.s.annex or not self.s.tables_first:
+        if self.layout == "consolidated":
+            if self.s.annex:
+                part += 1
+                self.heading(f"第{cn_number(part)}部分 附件")
+                self.annex(1)
+            part += 1
+            self.heading(f"第{cn_number(part)}部分 {y}年度部门决算表")
+            self.tables()
+            return
+        if self.s.annex or not tables_first:
             part += 1
             self.heading(f"第{cn_number(part)}部分 附件")
             k = 0
             if self.s.annex:
                 k += 1
                 self.annex(k)
-            if not self.s.tables_first:
+            if not tables_first:
                 k += 1
                 self.heading(f"附件{k} {d}{y}年度部门决算公开表", level=2)
                 self.tables()
@@ -936,42 +973,81 @@ class ReportWriter:
         self.para(text + "，各项支出均控制在预算范围内。")
 
     # tables -----------------------------------------------------------------------------------
+    def money(self, fen: int) -> str:
+        """An amount as a table prints it: 万元, or 元 (×10000) in the 元 layout; 2 decimals."""
+        if self.layout == "yuan":
+            yuan = fen * 100
+            return f"{yuan:,}.00" if self.s.thousands else f"{yuan}.00"
+        return f"{wan(fen):.2f}"
+
     def cell(self, fen: int) -> str:
         if fen == 0:
             return "" if self.s.blank_zero_cells else TABLE_ZERO
-        return f"{wan(fen):.2f}"
+        return self.money(fen)
 
     def table_fact(self, metric: str, fen: int, **kw) -> None:
         if fen == 0 and self.s.blank_zero_cells:
             return
         self.fact(metric, fen, section="table", **kw)
 
+    def numbered(self, number: int, name: str) -> tuple[str, list[str]]:
+        """A table's title and the lines under it, as the layout numbers and heads them."""
+        unit = "元" if self.layout == "yuan" else "万元"
+        d = self.dept.name
+        if self.layout == "national":
+            return name, [f"公开{number:02d}表", f"编制部门：{d}    金额单位：{unit}"]
+        if self.layout == "shanghai":
+            return name, [f"部门：{d}    单位：{unit}"]
+        if self.layout == "consolidated":
+            return f"表{number} {name}", [f"单位：{unit}"]
+        return name, [f"单位：{unit}"]
+
     def tables(self) -> None:
+        if self.layout == "national":
+            self.table_summary_national()
+            self.table_by_function_national("income")
+            self.table_by_function_national("expense")
+            self.table_fiscal_national()
+            self.table_gpb()
+            self.table_three_rows()
+            return
+        if self.layout == "shanghai":
+            self.table_summary()
+            self.table_gpb()
+            self.table_three()
+            return
+        if self.layout == "consolidated":
+            self.table_summary()
+            self.table_gpb()
+            self.table_three_columns()
+            return
         if self.s.table_summary:
             self.table_summary()
         self.table_gpb()
         if self.s.table_three:
             self.table_three()
 
+    _INCOME_ROWS = (
+        ("一、一般公共预算财政拨款收入", "general_budget"),
+        ("二、政府性基金预算财政拨款收入", "gov_fund"),
+        ("三、国有资本经营预算财政拨款收入", "state_capital"),
+        ("四、上级补助收入", "superior_subsidy"),
+        ("五、事业收入", "business"),
+        ("六、经营收入", "operating"),
+        ("七、附属单位上缴收入", "subsidiary"),
+        ("八、其他收入", "other"),
+    )
+    _EXPENSE_ROWS = (
+        ("一、基本支出", "basic"),
+        ("二、项目支出", "project"),
+        ("三、上缴上级支出", "to_superior"),
+        ("四、经营支出", "operating"),
+        ("五、对附属单位补助支出", "subsidiary"),
+    )
+
     def table_summary(self) -> None:
         f = self.fig
-        inc = [
-            ("一、一般公共预算财政拨款收入", "general_budget"),
-            ("二、政府性基金预算财政拨款收入", "gov_fund"),
-            ("三、国有资本经营预算财政拨款收入", "state_capital"),
-            ("四、上级补助收入", "superior_subsidy"),
-            ("五、事业收入", "business"),
-            ("六、经营收入", "operating"),
-            ("七、附属单位上缴收入", "subsidiary"),
-            ("八、其他收入", "other"),
-        ]
-        exp = [
-            ("一、基本支出", "basic"),
-            ("二、项目支出", "project"),
-            ("三、上缴上级支出", "to_superior"),
-            ("四、经营支出", "operating"),
-            ("五、对附属单位补助支出", "subsidiary"),
-        ]
+        inc, exp = self._INCOME_ROWS, self._EXPENSE_ROWS
         rows = [["收入", "", "支出", ""], ["项目", "决算数", "项目", "决算数"]]
         for i in range(len(inc)):
             il, ik = inc[i]
@@ -1006,21 +1082,222 @@ class ReportWriter:
             rows.append([label_i, self.cell(vi), label_e, self.cell(ve)])
             self.table_fact(mi, vi, label=label_i)
             self.table_fact(me, ve, label=label_e)
+        title, head = self.numbered(1, "收入支出决算总表")
         self.table(
-            "收入支出决算总表", rows, note="注：本表反映部门本年度的总收支和年末结转结余情况。"
+            title, rows, note="注：本表反映部门本年度的总收支和年末结转结余情况。", head=head
         )
+
+    def _two_sided(
+        self,
+        income: list[tuple[str, str | None, int]],
+        expense: list[tuple[str, str | None, int]],
+    ) -> list[list[str]]:
+        """The national template's two sides, each "项目 | 行次 | 金额": row numbers run down the
+        income side and go on down the expenditure side; a 栏次 row under the header."""
+        rows = [
+            ["收入", "", "", "支出", "", ""],
+            ["项目", "行次", "金额", "项目", "行次", "金额"],
+            ["栏次", "", "1", "栏次", "", "2"],
+        ]
+        first_exp = len(income) + 1
+        for i in range(max(len(income), len(expense))):
+            row: list[str] = []
+            for side, start in ((income, 1), (expense, first_exp)):
+                if i < len(side):
+                    label, metric, fen = side[i]
+                    row += [label, str(start + i), self.cell(fen)]
+                    if metric:
+                        self.table_fact(
+                            metric, fen, label=re.sub(r"^[一二三四五六七八九]、", "", label)
+                        )
+                else:
+                    row += ["", "", ""]
+            rows.append(row)
+        return rows
+
+    def table_summary_national(self) -> None:
+        f = self.fig
+        income = [(label, INCOME_LABELS[k][1], f.income[k]) for label, k in self._INCOME_ROWS]
+        income += [
+            ("本年收入合计", "income_current_year", f.income_current),
+            ("使用非财政拨款结余", "income_nonfiscal_balance", 0),
+            ("年初结转和结余", "carryover_begin", f.carry_begin),
+            ("总计", "income_total", f.income_total),
+        ]
+        expense = [(label, EXPENSE_LABELS[k][1], f.expense[k]) for label, k in self._EXPENSE_ROWS]
+        expense += [("", None, 0)] * (len(self._INCOME_ROWS) - len(expense))
+        expense += [
+            ("本年支出合计", "expenditure_current_year", f.expense_current),
+            ("结余分配", "surplus_distribution", 0),
+            ("年末结转和结余", "carryover_end", f.carry_end),
+            ("总计", "expenditure_total", f.expense_total),
+        ]
+        rows = self._two_sided(income, [e for e in expense])
+        # blank padding rows of the expenditure side carry no label, number or amount
+        for row in rows[3 : 3 + len(self._INCOME_ROWS)]:
+            if not row[3]:
+                row[4] = row[5] = ""
+        self._renumber_expense(rows)
+        title, head = self.numbered(1, "收入支出决算总表")
+        self.table(title, rows, head=head)
+
+    @staticmethod
+    def _renumber_expense(rows: list[list[str]]) -> None:
+        """Row numbers of the expenditure side run on from the income side's last, skipping
+        the blank padding rows."""
+        last = max(int(r[1]) for r in rows[3:] if r[1])
+        for row in rows[3:]:
+            if row[3]:
+                last += 1
+                row[4] = str(last)
+
+    def by_function_all(self) -> dict[str, dict[str, int]]:
+        """Income and expenditure of all funds by subject code (类, 款 and 项), for 收入决算表
+        and 支出决算表: the 一般公共预算 lines, the 政府性基金 spending on a fund 项, and the
+        money outside the budget (and the year's carry-over) on the largest line.
+
+        Keys of each code: exp_total, basic, project, to_superior, operating, subsidiary;
+        inc_total, fiscal and the non-fiscal sources of ``INCOME_LABELS``."""
+        f = self.fig
+        items: dict[str, dict[str, int]] = {}
+        for line in f.lines:
+            row = items.setdefault(line.code, defaultdict(int))
+            row["basic"] += line.basic
+            row["project"] += line.project
+            row["fiscal"] += line.total
+        anchor = max(f.lines, key=lambda x: (x.total, x.code)).code
+        a = items[anchor]
+        a["basic"] += f.expense["basic"] - f.gpb_basic
+        a["project"] += f.expense["project"] - f.gpb_project - f.gov_fund_exp - f.state_capital_exp
+        for key in ("to_superior", "operating", "subsidiary"):
+            a[key] += f.expense[key]
+        # the budget money not spent this year (or spent from last year's) sits on the anchor
+        a["fiscal"] += f.income["general_budget"] - f.gpb_total
+        for key in ("superior_subsidy", "business", "operating", "subsidiary", "other"):
+            a["src_" + key] += f.income[key]
+        if f.gov_fund_exp or f.income["gov_fund"]:
+            fund = items.setdefault(GOV_FUND_ITEM, defaultdict(int))
+            fund["project"] += f.gov_fund_exp
+            fund["fiscal"] += f.income["gov_fund"]
+        out: dict[str, dict[str, int]] = {}
+        for code, row in items.items():
+            row["exp_total"] = sum(
+                row[k] for k in ("basic", "project", "to_superior", "operating", "subsidiary")
+            )
+            row["inc_total"] = row["fiscal"] + sum(
+                row["src_" + k]
+                for k in ("superior_subsidy", "business", "operating", "subsidiary", "other")
+            )
+            for prefix in (code[:3], code[:5], code):
+                acc = out.setdefault(prefix, defaultdict(int))
+                for k, v in row.items():
+                    acc[k] += v
+        return dict(sorted(out.items()))
+
+    def table_by_function_national(self, side: str) -> None:
+        """公开02表 收入决算表 or 公开03表 支出决算表: a row per 类/款/项 with 行次 and a 栏次 row."""
+        f, y = self.fig, self.year
+        rows_by_code = self.by_function_all()
+        if side == "income":
+            number, name, total_metric, total_value = (
+                2,
+                "收入决算表",
+                "income_current_year",
+                f.income_current,
+            )
+            cols = [
+                ("本年收入合计", "inc_total", "income_by_function"),
+                ("财政拨款收入", "fiscal", "income_by_function_fiscal"),
+                ("上级补助收入", "src_superior_subsidy", "income_by_function_superior_subsidy"),
+                ("事业收入", "src_business", "income_by_function_business"),
+                ("经营收入", "src_operating", "income_by_function_operating"),
+                ("附属单位上缴收入", "src_subsidiary", "income_by_function_subsidiary"),
+                ("其他收入", "src_other", "income_by_function_other"),
+            ]
+        else:
+            number, name, total_metric, total_value = (
+                3,
+                "支出决算表",
+                "expenditure_current_year",
+                f.expense_current,
+            )
+            cols = [
+                ("本年支出合计", "exp_total", "expenditure_by_function_all"),
+                ("基本支出", "basic", "expenditure_all_basic"),
+                ("项目支出", "project", "expenditure_all_project"),
+                ("上缴上级支出", "to_superior", "expenditure_by_function_to_superior"),
+                ("经营支出", "operating", "expenditure_by_function_operating"),
+                ("对附属单位补助支出", "subsidiary", "expenditure_by_function_subsidiary"),
+            ]
+        rows = [
+            ["项目", "", "", *[c[0] for c in cols]],
+            ["科目编码", "科目名称", "行次", *[""] * len(cols)],
+            ["栏次", "", "", *[str(k) for k in range(1, len(cols) + 1)]],
+        ]
+        totals = defaultdict(int)
+        for code, row in rows_by_code.items():
+            if len(code) == 3:
+                for k, v in row.items():
+                    totals[k] += v
+        assert totals[cols[0][1]] == total_value, (self.dept.name, y, side)
+        rows.append(["合计", "", "1", *[self.cell(totals[c[1]]) for c in cols]])
+        for k, (_label, key, metric) in enumerate(cols):
+            # the 合计 row's first column is the table's total; the others its columns' totals
+            self.table_fact(total_metric if k == 0 else metric, totals[key], label="合计")
+        for i, (code, row) in enumerate(rows_by_code.items(), start=2):
+            label = self.cat.name(code, y)
+            rows.append([code, label, str(i), *[self.cell(row[c[1]]) for c in cols]])
+            for _label, key, metric in cols:
+                self.table_fact(metric, row[key], code=code, label=label)
+        title, head = self.numbered(number, name)
+        self.table(title, rows, head=head)
+
+    def table_fiscal_national(self) -> None:
+        f = self.fig
+        income = [
+            ("一、一般公共预算财政拨款", "income_general_budget", f.income["general_budget"]),
+            ("二、政府性基金预算财政拨款", "income_gov_fund", f.income["gov_fund"]),
+            ("三、国有资本经营预算财政拨款", "income_state_capital", f.income["state_capital"]),
+            ("本年收入合计", "fiscal_income_current_year", f.income_fiscal),
+            ("年初财政拨款结转和结余", "fiscal_carryover_begin", f.carry_begin),
+            ("总计", "fiscal_income_total", f.fiscal_income_total),
+        ]
+        expense = [
+            ("一、一般公共预算财政拨款支出", "gpb_expenditure", f.gpb_total),
+            ("二、政府性基金预算财政拨款支出", "gov_fund_expenditure", f.gov_fund_exp),
+            ("三、国有资本经营预算财政拨款支出", "state_capital_expenditure", f.state_capital_exp),
+            ("本年支出合计", "fiscal_expenditure_current_year", f.fiscal_exp),
+            ("年末财政拨款结转和结余", "fiscal_carryover_end", f.carry_end),
+            ("总计", "fiscal_expenditure_total", f.fiscal_expense_total),
+        ]
+        rows = self._two_sided(income, expense)
+        title, head = self.numbered(4, "财政拨款收入支出决算总表")
+        self.table(title, rows, head=head)
 
     def table_gpb(self) -> None:
         f, y = self.fig, self.year
-        split = self.s.split_codes
-        head = (
-            ["科目编码", "", "", "科目名称", "合计", "基本支出", "项目支出"]
-            if split
-            else ["科目编码", "科目名称", "合计", "基本支出", "项目支出"]
-        )
-        rows = [head]
-        if split:
-            rows.append(["类", "款", "项", "", "", "", ""])
+        split = self.layout == "shanghai" or (self.layout == "sichuan" and self.s.split_codes)
+        split = split or (self.layout == "yuan" and self.s.split_codes)
+        if self.layout == "national":
+            # 项目 over code and name, 本年支出 over the three amounts, then the 栏次 row
+            rows = [
+                ["项目", "", "本年支出", "", ""],
+                ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+                ["栏次", "", "1", "2", "3"],
+            ]
+        elif self.layout == "shanghai":
+            rows = [
+                ["项目", "", "", "", "本年支出", "", ""],
+                ["科目代码", "", "", "科目名称", "合计", "基本支出", "项目支出"],
+                ["类", "款", "项", "", "", "", ""],
+            ]
+        elif split:
+            rows = [
+                ["科目编码", "", "", "科目名称", "合计", "基本支出", "项目支出"],
+                ["类", "款", "项", "", "", "", ""],
+            ]
+        else:
+            rows = [["科目编码", "科目名称", "合计", "基本支出", "项目支出"]]
         pad = ["", "", ""] if split else [""]
         total_row = (
             ["合计"]
@@ -1034,7 +1311,8 @@ class ReportWriter:
             self.table_fact("gpb_basic", f.gpb_basic, label="合计")
             self.table_fact("gpb_project", f.gpb_project, label="合计")
 
-        if self.s.total_row_top:
+        total_top = self.s.total_row_top or self.layout == "national"
+        if total_top:
             rows.append(total_row)
             total_facts()
         classes, kuans = f.by_level(3), f.by_level(5)
@@ -1057,45 +1335,143 @@ class ReportWriter:
                 self.table_fact("gpb_by_function", tot, code=code, label=name)
                 self.table_fact("gpb_basic", bas, code=code, label=name)
                 self.table_fact("gpb_project", pro, code=code, label=name)
-        if not self.s.total_row_top:
+        if not total_top:
             rows.append(total_row)
             total_facts()
-        self.table(
-            "一般公共预算财政拨款支出决算表",
-            rows,
-            note="注：本表反映部门本年度一般公共预算财政拨款支出情况。",
+        title, head = self.numbered(5, "一般公共预算财政拨款支出决算表")
+        note = (
+            ""
+            if self.layout == "national"
+            else "注：本表反映部门本年度一般公共预算财政拨款支出情况。"
         )
+        self.table(title, rows, note=note, head=head)
 
-    def table_three(self) -> None:
+    def _three_parts(self) -> list[tuple[str, str, str, int, int]]:
+        """(group, part, metric, budget, actual) of the 三公 table, in column order."""
         f = self.fig
         tb = f.three_budget
         vb = tb["purchase"] + tb["operation"]
-        cols = [
-            ("合计", "three_public_total", f.three_total_budget, f.three_total),
-            ("因公出国（境）费", "three_public_overseas", tb["overseas"], f.three["overseas"]),
-            ("公务用车购置及运行维护费小计", "three_public_vehicle", vb, f.vehicle_cost),
+        return [
+            ("合计", "", "three_public_total", f.three_total_budget, f.three_total),
+            ("因公出国（境）费", "", "three_public_overseas", tb["overseas"], f.three["overseas"]),
+            ("公务用车购置及运行维护费", "小计", "three_public_vehicle", vb, f.vehicle_cost),
             (
+                "",
                 "公务用车购置费",
                 "three_public_vehicle_purchase",
                 tb["purchase"],
                 f.three["purchase"],
             ),
             (
+                "",
                 "公务用车运行维护费",
                 "three_public_vehicle_operation",
                 tb["operation"],
                 f.three["operation"],
             ),
-            ("公务接待费", "three_public_reception", tb["reception"], f.reception),
+            ("公务接待费", "", "three_public_reception", tb["reception"], f.reception),
         ]
+
+    def table_three(self) -> None:
         head, sub, vals = [], [], []
-        for label, metric, budget, actual in cols:
+        for group, part, metric, budget, actual in self._three_parts():
+            label = {"合计": "合计", "": part}.get(group, group)
+            if part == "小计":
+                label = group + "小计"
             head += [label, ""]
             sub += ["预算数", "决算数"]
-            vals += [f"{wan(budget):.2f}", f"{wan(actual):.2f}"]
+            vals += [self.money(budget), self.money(actual)]
             self.fact(metric, actual, section="table", budget=budget, label=label)
+        title, head_lines = self.numbered(7, "财政拨款“三公”经费支出决算表")
         self.table(
-            "财政拨款“三公”经费支出决算表",
+            title,
             [head, sub, vals],
             note="注：本表反映部门本年度“三公”经费支出预决算情况。",
+            head=head_lines,
         )
+
+    def table_three_columns(self) -> None:
+        """预算数 and 决算数 as two column groups over the parts: one wide data row."""
+        parts = self._three_parts()
+        top, groups, subs, vals = [], [], [], []
+        for side in ("预算数", "决算数"):
+            for k, (group, part, _metric, budget, actual) in enumerate(parts):
+                top.append(side if k == 0 else "")
+                groups.append(group)
+                subs.append(part)
+                vals.append(self.money(budget if side == "预算数" else actual))
+        for group, part, metric, budget, actual in parts:
+            label = part if part and part != "小计" else group
+            self.fact(metric, actual, section="table", budget=budget, label=label)
+        title, head = self.numbered(7, "财政拨款“三公”经费支出决算表")
+        self.table(title, [top, groups, subs, vals], head=head)
+
+    def table_three_rows(self) -> None:
+        """The national template's 9th table: 三公 with 会议费 and 培训费, parts across and
+        预算数 / 决算数 as two rows; part names may wrap over the two header lines."""
+        f = self.fig
+        tb = f.three_budget
+        # meetings and training: figures of this table only (no narrative states them)
+        meet_rng = random.Random(f"{self.dept.seed_key}:meetings:{self.year}")
+        meeting = _fen_of(meet_rng.uniform(0.3, 6.0))
+        training = _fen_of(meet_rng.uniform(0.5, 9.0))
+        meeting_b = int(meeting * meet_rng.uniform(1.0, 1.3))
+        training_b = int(training * meet_rng.uniform(1.0, 1.3))
+        foreign_b = f.three["reception_foreign"]
+        cols = [
+            ("“三公”经费合计", "", "three_public_total", f.three_total_budget, f.three_total),
+            ("因公出国（境）费", "", "three_public_overseas", tb["overseas"], f.three["overseas"]),
+            (
+                "公务用车购置及运行维护费",
+                "小计",
+                "three_public_vehicle",
+                tb["purchase"] + tb["operation"],
+                f.vehicle_cost,
+            ),
+            (
+                "",
+                "公务用车购置费",
+                "three_public_vehicle_purchase",
+                tb["purchase"],
+                f.three["purchase"],
+            ),
+            (
+                "",
+                "公务用车运行维护费",
+                "three_public_vehicle_operation",
+                tb["operation"],
+                f.three["operation"],
+            ),
+            ("公务接待费", "小计", "three_public_reception", tb["reception"], f.reception),
+            (
+                "",
+                "国内接待费",
+                "reception_domestic",
+                tb["reception"] - foreign_b,
+                f.three["reception_domestic"],
+            ),
+            ("", "国（境）外接待费", "reception_foreign", foreign_b, f.three["reception_foreign"]),
+            ("会议费", "", "meeting_expenses", meeting_b, meeting),
+            ("培训费", "", "training_expenses", training_b, training),
+        ]
+        h1, h2 = ["项目"], [""]
+        wrap = self.rng.random() < 0.5
+        for group, part, *_ in cols:
+            if wrap and group == "因公出国（境）费":
+                h1.append("因公出国")  # the name wrapped over the two header lines
+                h2.append("（境）费")
+            else:
+                h1.append(group)
+                h2.append(part)
+        rows = [h1, h2, ["栏次"] + [str(k) for k in range(1, len(cols) + 1)]]
+        rows.append(["预算数"] + [self.money(c[3]) for c in cols])
+        rows.append(["决算数"] + [self.money(c[4]) for c in cols])
+        for group, part, metric, budget, actual in cols:
+            label = part if part and part != "小计" else group
+            self.fact(metric, actual, section="table", budget=budget, label=label)
+        title, head = self.numbered(9, "财政拨款“三公”经费、会议费、培训费支出决算表")
+        self.table(title, rows, head=head)
+
+
+def _fen_of(wan_amount: float) -> int:
+    return int(round(wan_amount * 100))
