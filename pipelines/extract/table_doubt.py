@@ -24,6 +24,15 @@ SUBJECT_METRICS = {
     "expenditure_by_function_all": "expenditure_current_year",
     "income_by_function": "income_current_year",
 }
+# The 三公 table's own identities (its 合计 and its 公务用车 小计).
+THREE_PUBLIC_PARTS = {
+    "three_public_total": (
+        "three_public_overseas",
+        "three_public_vehicle",
+        "three_public_reception",
+    ),
+    "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
+}
 MIN_FAILURES = 2
 FAILING_SHARE = 0.5
 HALF_UNIT_WAN = 0.005  # a figure printed to 0.01 万元
@@ -110,6 +119,14 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             total = sum(k.amount_wan for k in classes)
             if abs(totals[0].amount_wan - total) > HALF_UNIT_WAN * (len(classes) + 1) + 1e-6:
                 failures.append(f"合计写为{totals[0].amount_wan:,.2f}，各类合计{total:,.2f}")
+    by_metric = {st.metric: st for st in rows if st.metric and st.amount_wan is not None}
+    for parent, parts in THREE_PUBLIC_PARTS.items():
+        if parent in by_metric and all(p in by_metric for p in parts):
+            checks += 1
+            total = sum(by_metric[p].amount_wan for p in parts)
+            stated = by_metric[parent].amount_wan
+            if abs(stated - total) > HALF_UNIT_WAN * (len(parts) + 1) + 1e-6:
+                failures.append(f"三公表中{parent}写为{stated:,.2f}，各部分合计{total:,.2f}")
     for st in rows:
         if st.basic_wan is None or st.project_wan is None:
             continue

@@ -695,6 +695,11 @@ def _fill_columns(st: Statement, numbers: dict[int, float], roles: dict[int, str
     st.amount_wan = by_role.get("total", first)
     st.basic_wan = by_role.get("basic")
     st.project_wan = by_role.get("project")
+    placed = {j for j in numbers if j in roles} | {min(numbers)}
+    if (st.basic_wan is None or st.project_wan is None) and set(numbers) - placed:
+        # A figure sits in a column the header gave no role: which of 基本/项目 it is, or
+        # whether the other is blank, cannot be told; neither is stated.
+        st.basic_wan = st.project_wan = None
     st.budget_wan = by_role.get("budget")
     st.unit = "万元"
     st.value_text = f"{st.amount_wan:.2f}"

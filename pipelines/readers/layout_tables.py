@@ -35,6 +35,7 @@ _CODE = re.compile(r"^2\d{2}(?:\d{2}){0,2}$|^2\d{2}(?: ?\d{2}){1,2}$")
 # A line that is a row of its own even without figures: "十、节能环保支出", "3.其他".
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．])")
 MIN_DATA_LINES = 2
+_MAX_SPLITS = 8  # a column range is cut in two at most this deep
 MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
 
 
@@ -230,15 +231,39 @@ def _header_lines(parsed: list[_Line], first_data: int) -> list[_Line]:
 
 
 def _columns(data: list[_Line]) -> list[tuple[int, int]]:
-    """Character ranges of the columns: overlapping token spans merged."""
+    """Character ranges of the columns: overlapping token spans merged; then a range in which
+    one line has two tokens is two columns (a layout that lets a wide figure of one row
+    overlap its neighbour column in another), split where those lines part them."""
     spans = sorted((s, e) for ln in data for s, e, _ in ln.tokens)
-    columns: list[list[int]] = []
+    merged: list[list[int]] = []
     for s, e in spans:
-        if columns and s < columns[-1][1]:
-            columns[-1][1] = max(columns[-1][1], e)
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
         else:
-            columns.append([s, e])
-    return [(s, e) for s, e in columns]
+            merged.append([s, e])
+    columns: list[tuple[int, int]] = []
+    for cs, ce in merged:
+        columns.extend(_split_column(cs, ce, data))
+    return columns
+
+
+def _split_column(cs: int, ce: int, data: list[_Line], depth: int = 0) -> list[tuple[int, int]]:
+    inside = [[(s, e) for s, e, _ in ln.tokens if cs <= s and e <= ce] for ln in data]
+    cuts = sorted(
+        (a[1] + b[0]) / 2
+        for tokens in inside
+        for a, b in zip(sorted(tokens), sorted(tokens)[1:], strict=False)
+    )
+    if not cuts or depth >= _MAX_SPLITS:
+        return [(cs, ce)]
+    cut = cuts[len(cuts) // 2]
+    left = [(s, e) for tokens in inside for s, e in tokens if (s + e) / 2 < cut]
+    right = [(s, e) for tokens in inside for s, e in tokens if (s + e) / 2 >= cut]
+    if not left or not right:
+        return [(cs, ce)]
+    return _split_column(
+        min(s for s, _ in left), max(e for _, e in left), data, depth + 1
+    ) + _split_column(min(s for s, _ in right), max(e for _, e in right), data, depth + 1)
 
 
 @dataclass

@@ -95,7 +95,8 @@ class _TextBlocks:
     def line(self, line: str, line_no: int) -> None:
         cells = [c.strip() for c in line.split("\t")]
         filled = [c for c in cells if c]
-        if line.startswith("\t") and len(filled) <= 1:
+        # A cell per line: one leading tab and one cell ("\t合计\t\t\t" is a row of cells).
+        if line.startswith("\t") and line.count("\t") == 1:
             if not self.pending:
                 self.pending_line = line_no
             self.pending.append(filled[0] if filled else "")

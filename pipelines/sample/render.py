@@ -1009,6 +1009,15 @@ class ReportWriter:
             self.table_by_function_national("expense")
             self.table_fiscal_national()
             self.table_gpb()
+            self.table_basic_national()
+            self.table_fund_national(
+                7, "政府性基金预算财政拨款收入支出决算表", "政府性基金预算", "gov_fund_expenditure",
+                self.fig.gov_fund_exp,
+            )  # fmt: skip
+            self.table_fund_national(
+                8, "国有资本经营预算财政拨款支出决算表", "国有资本经营预算",
+                "state_capital_expenditure", self.fig.state_capital_exp,
+            )  # fmt: skip
             self.table_three_rows()
             return
         if self.layout == "shanghai":
@@ -1405,6 +1414,40 @@ class ReportWriter:
             self.fact(metric, actual, section="table", budget=budget, label=label)
         title, head = self.numbered(7, "财政拨款“三公”经费支出决算表")
         self.table(title, [top, groups, subs, vals], head=head)
+
+    def table_basic_national(self) -> None:
+        """公开06表 一般公共预算财政拨款基本支出决算表, as its two totals (人员经费合计 and
+        公用经费合计) under the two halves of the economic classification."""
+        f = self.fig
+        rows = [
+            ["人员经费", "", "", "公用经费", "", ""],
+            ["科目编码", "科目名称", "决算数", "科目编码", "科目名称", "决算数"],
+            ["", "人员经费合计", self.money(f.personnel), "", "公用经费合计", self.money(f.public)],
+        ]
+        self.table_fact("personnel_expenses", f.personnel, label="人员经费合计")
+        self.table_fact("public_expenses", f.public, label="公用经费合计")
+        title, head = self.numbered(6, "一般公共预算财政拨款基本支出决算表")
+        self.table(title, rows, head=head)
+
+    def table_fund_national(
+        self, number: int, name: str, fund: str, metric: str, spent: int
+    ) -> None:
+        """公开07表 / 公开08表: the fund's 合计, or the table left empty with the note saying why
+        (a county department has no such fund most years)."""
+        rows = [
+            ["项目", "", "本年支出", "", ""],
+            ["科目编码", "科目名称", "合计", "基本支出", "项目支出"],
+            ["", "合计", self.money(spent) if spent else "", "", ""],
+        ]
+        title, head = self.numbered(number, name)
+        if spent:
+            self.table_fact(metric, spent, label="合计")
+            self.table(title, rows, head=head)
+            return
+        self.fact(metric, 0, section="table", label="本表无数据")
+        self.table(
+            title, rows, note=f"注：本部门本年度无{fund}财政拨款收支，故本表无数据。", head=head
+        )
 
     def table_three_rows(self) -> None:
         """The national template's 9th table: 三公 with 会议费 and 培训费, parts across and
