@@ -26,6 +26,9 @@ class Block:
     # Set by a reader that rebuilt the row's table with a doubt it could not settle (figures
     # a text layout printed apart from their labels): the table's figures accuse no one.
     doubt: str | None = None
+    # The row was rebuilt from text laid out with spaces (no cells in the source): its table is
+    # trusted less, a failing identity of its own is enough to doubt it.
+    rebuilt: bool = False
 
 
 @dataclass

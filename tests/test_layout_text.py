@@ -149,3 +149,36 @@ def test_narrative_lines_are_never_table_rows():
         "其中：基本支出 300.00 万元，项目支出 200.00 万元。\n"
     )
     assert find_layout_tables(text.splitlines()) == []
+
+
+PLUMBER = """\
+一般公共预算财政拨款支出决算表
+单位：万元
+科目编码 科目名称 合计 基本支出 项目支出
+合计 1,000.00 700.00 300.00
+201 一般公共服务支出 1,000.00 700.00 300.00
+20103 政府办公厅（室）及相关机构事务 1,000.00 700.00 300.00
+机关事务
+2010301 700.00 700.00
+管理运行
+2010302 一般行政管理事务 300.00 300.00
+"""
+
+
+def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
+    """Page text as pdfplumber gives it: cells one space apart, a name broken around its code.
+    Only what the order tells is kept: each row's total (a blank cell leaves no trace)."""
+    doc = read_txt(PLUMBER.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    rows = {
+        s.subject_code: (s.amount_wan, s.subject_name)
+        for s in sts
+        if s.metric == "gpb_by_function"
+    }
+    assert rows == {
+        "201": (1000.0, "一般公共服务支出"),
+        "20103": (1000.0, "政府办公厅（室）及相关机构事务"),
+        "2010301": (700.0, "机关事务管理运行"),
+        "2010302": (300.0, "一般行政管理事务"),
+    }
+    assert not any(s.basic_wan or s.project_wan for s in sts if s.metric == "gpb_by_function")

@@ -114,9 +114,11 @@ def extract_document(
             continued = (title, factor) if title else None
             recent.clear()
     resolve_through_tables(out)
-    doubts = {d.section: d.message() for d in doubt_tables(out)}
+    rebuilt = {t["section"] for t in tables.recognized if t.get("rebuilt")}
+    doubts = {d.section: d.message() for d in doubt_tables(out, strict=rebuilt)}
     for table in tables.recognized:
         section, reader_doubt = table.pop("section"), table.pop("reader_doubt")
+        table.pop("rebuilt", None)
         if reader_doubt and section not in doubts:
             doubts[section] = f"表格（{table['first_location']}起）{reader_doubt}"
             mark_doubtful(out, section)
@@ -171,7 +173,8 @@ def table_title(lines: list[str]) -> str:
         for t in reversed(lines)
         if len(compact(t)) <= _TITLE_MAX_CHARS and not _NOT_A_TITLE.match(compact(t))
     ]
-    named = next((t for t in candidates if standard_table_name(t)), None)
+    # A header line ("科目编码 科目名称 合计 基本支出 项目支出") names columns, not the table.
+    named = next((t for t in candidates if standard_table_name(t) and "表" in t), None)
     if named is not None:
         return named
     return next((t for t in candidates if re.search(r"表|图|结构|情况", t)), "")

@@ -33,6 +33,29 @@ THREE_PUBLIC_PARTS = {
     ),
     "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
 }
+# The summary tables' own identities (收入支出决算总表 and the 财政拨款 one): a parent and the
+# parts the table states beside it (a part left out is a blank, zero).
+SUMMARY_PARTS = {
+    "income_current_year": (
+        "income_general_budget",
+        "income_gov_fund",
+        "income_state_capital",
+        "income_superior_subsidy",
+        "income_business",
+        "income_operating",
+        "income_subsidiary",
+        "income_other",
+    ),
+    "income_total": (
+        "income_current_year",
+        "carryover_begin",
+        "income_fund_balance",
+        "income_nonfiscal_balance",
+    ),
+    "expenditure_total": ("expenditure_current_year", "carryover_end", "surplus_distribution"),
+    "fiscal_income_total": ("fiscal_income_current_year", "fiscal_carryover_begin"),
+    "fiscal_expenditure_total": ("fiscal_expenditure_current_year", "fiscal_carryover_end"),
+}
 MIN_FAILURES = 2
 FAILING_SHARE = 0.5
 HALF_UNIT_WAN = 0.005  # a figure printed to 0.01 万元
@@ -59,9 +82,13 @@ class Doubt:
         )
 
 
-def doubt_tables(statements: list[Statement]) -> list[Doubt]:
+def doubt_tables(statements: list[Statement], strict: set[str] = frozenset()) -> list[Doubt]:
     """Mark the statements of every table that fails its own identities in a pattern; return
-    one Doubt per such table. A table continued over pages (same section) is one table."""
+    one Doubt per such table. A table continued over pages (same section) is one table.
+
+    A table rebuilt from text laid out with spaces (``strict``: its sections) is doubted on one
+    failing identity: its rows were paired by position, and a misplaced figure is likelier
+    than a misprinted one."""
     by_table: dict[str, list[Statement]] = defaultdict(list)
     for st in statements:
         if st.part in ("table", "annex") and st.amount_wan is not None:
@@ -69,7 +96,8 @@ def doubt_tables(statements: list[Statement]) -> list[Doubt]:
     doubts = []
     for section, rows in by_table.items():
         checks, failures = _identities(rows)
-        if len(failures) >= MIN_FAILURES and len(failures) >= FAILING_SHARE * checks:
+        pattern = len(failures) >= MIN_FAILURES and len(failures) >= FAILING_SHARE * checks
+        if pattern or (section in strict and failures):
             evidence = _pattern(rows) or failures
             mark_doubtful(statements, section)
             doubts.append(
@@ -120,6 +148,14 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             if abs(totals[0].amount_wan - total) > HALF_UNIT_WAN * (len(classes) + 1) + 1e-6:
                 failures.append(f"合计写为{totals[0].amount_wan:,.2f}，各类合计{total:,.2f}")
     by_metric = {st.metric: st for st in rows if st.metric and st.amount_wan is not None}
+    for parent, parts in SUMMARY_PARTS.items():
+        present = [p for p in parts if p in by_metric]
+        if parent in by_metric and len(present) >= 2:
+            checks += 1
+            total = sum(by_metric[p].amount_wan for p in present)
+            stated = by_metric[parent].amount_wan
+            if abs(stated - total) > HALF_UNIT_WAN * (len(present) + 1) + 1e-6:
+                failures.append(f"{parent}写为{stated:,.2f}，表内各项合计{total:,.2f}")
     for parent, parts in THREE_PUBLIC_PARTS.items():
         if parent in by_metric and all(p in by_metric for p in parts):
             checks += 1

@@ -169,6 +169,7 @@ class TableExtractor:
                 ),
                 "section": section,
                 "reader_doubt": next((r.doubt for r in rows if r.doubt), None),
+                "rebuilt": any(r.rebuilt for r in rows),
                 "first_location": rows[0].location,
                 "last_location": rows[-1].location,
             }

@@ -35,6 +35,7 @@ _CODE = re.compile(r"^2\d{2}(?:\d{2}){0,2}$|^2\d{2}(?: ?\d{2}){1,2}$")
 # A line that is a row of its own even without figures: "十、节能环保支出", "3.其他".
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．])")
 MIN_DATA_LINES = 2
+_WIDE_GAP = re.compile(r"\S {2,}\S")
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
 MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
 
@@ -150,8 +151,11 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
             ):
                 start -= 1
             lead = [ln for ln in parsed[start:i] if ln.tokens]
-            header = _header_lines(parsed, start)
-            tables.append(_build(header, lead + region, data))
+            if _aligned(lines, data):
+                header = _header_lines(parsed, start)
+                tables.append(_build(header, lead + region, data))
+            else:
+                tables.append(_build_ordered(lead + region, data))
         i = end + 1
     return tables
 
@@ -340,6 +344,58 @@ def _overlapping(columns: list[tuple[int, int]], start: int, end: int) -> int | 
         if s < end and start < e:
             return k
     return None
+
+
+def _aligned(lines: list[str], data: list[_Line]) -> bool:
+    """Whether the text keeps its columns (runs of spaces between cells, as pdftotext -layout)
+    or only separates cells by single spaces (page text as pdfplumber gives it)."""
+    gapped = sum(1 for ln in data if _WIDE_GAP.search(lines[ln.no - 1].strip()))
+    return gapped * 2 >= len(data)
+
+
+def _build_ordered(region: list[_Line], data: list[_Line]) -> LayoutTable:
+    """A table whose text keeps no columns: each row as its code, its name and its figures
+    in order. Without columns there is no header to name them; a blank cell leaves no trace,
+    so only what the order tells is kept: a row's first figure is its total (the table
+    extractor's rule without a header), and a label's figure is the one after it. Row numbers
+    (integers without decimals beside amounts that have them) are dropped."""
+    decimals = any("." in t for ln in data for t in ln.texts if _AMOUNT.match(t))
+    table = LayoutTable(first_line=region[0].no, last_line=region[-1].no)
+    cells_of: list[list[str] | None] = []
+    for ln in region:
+        if not _is_row(ln.tokens):
+            cells_of.append(None)
+            continue
+        texts = ln.texts
+        code = texts[0] if _CODE.match(texts[0].replace(" ", "")) else ""
+        rest = texts[1:] if code else texts
+        cells = [code]
+        for t in rest:
+            if decimals and _INTEGER.match(t):
+                continue  # a row number
+            if t in _PLACEHOLDER:
+                continue
+            if not _is_figure(t) and len(cells) > 1 and not _is_figure(cells[-1]):
+                cells[-1] += t  # a name in two pieces
+            else:
+                cells.append(t)
+        if len(cells) == 1 or _is_figure(cells[1]):
+            cells.insert(1, "")  # the name column, empty: a name wrapped around the code
+        cells_of.append(cells)
+    width = max(len(c) for c in cells_of if c is not None)
+    for idx, line in enumerate(region):
+        if cells_of[idx] is None and _is_fragment(line.tokens):
+            piece = line.tokens[0][2].replace(" ", "")
+            nxt = next((k for k in range(idx + 1, len(region)) if cells_of[k] is not None), None)
+            prev = next((k for k in range(idx - 1, -1, -1) if cells_of[k] is not None), None)
+            if nxt is not None and not cells_of[nxt][1]:
+                cells_of[nxt][1] = piece
+            elif prev is not None:
+                cells_of[prev][1] += piece
+    for idx, cells in enumerate(cells_of):
+        if cells is not None:
+            table.rows.append((region[idx].no, tuple(cells + [""] * (width - len(cells)))))
+    return table
 
 
 def _build(header: list[_Line], region: list[_Line], data: list[_Line]) -> LayoutTable:

@@ -189,6 +189,7 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                         table_index,
                         row - 1,
                         doubt,
+                        rebuilt=True,
                     )
                 )
             first_item = False

@@ -68,7 +68,7 @@ def read_txt(data: bytes, source_path: str) -> Document:
             builder.flush_row()
             builder.in_table = False
             for row_line, cells in table.rows:
-                builder.row(cells, row_line, doubt=table.doubt)
+                builder.row(cells, row_line, doubt=table.doubt, rebuilt=True)
             builder.in_table = False
             skip_to = table.last_line
             continue
@@ -125,7 +125,9 @@ class _TextBlocks:
         else:
             self.row(tuple(cells), self.pending_line)
 
-    def row(self, cells: tuple[str, ...], line_no: int, doubt: str | None = None) -> None:
+    def row(
+        self, cells: tuple[str, ...], line_no: int, doubt: str | None = None, rebuilt: bool = False
+    ) -> None:
         if not self.in_table:
             self.table_index += 1
             self.row_index = 0
@@ -140,6 +142,7 @@ class _TextBlocks:
                 table_index=self.table_index,
                 row_index=self.row_index,
                 doubt=doubt,
+                rebuilt=rebuilt,
             )
         )
         self.row_index += 1
