@@ -1,6 +1,6 @@
 """Benchmark: the main job on synthetic counties of growing size, cold, warm and one change.
 
-    python -m bench.scale --sizes 100 1000 [10000] [--formats txt docx] [--json FILE]
+    python -m bench.scale --sizes 100 1000 [10000] [--formats txt docx] [--layouts …] [--json FILE]
 
 For each size it generates (once, cached under bench/.corpora/) a county with the project's
 own generator, five fiscal years of size/5 departments, then runs the main job exactly as an
@@ -38,6 +38,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.sample.render import LAYOUTS
+
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = [2021, 2022, 2023, 2024, 2025]
 STEPS = ["discover", "read", "extract", "load", "checks", "marts", "reviews", "exports"]
@@ -47,7 +49,9 @@ SEED = 7
 # -- corpora ------------------------------------------------------------------------------------
 
 
-def _write_shard(out: str, departments: int, formats: list[str], shard: tuple[int, int]) -> int:
+def _write_shard(
+    out: str, departments: int, formats: list[str], layouts: list[str], shard: tuple[int, int]
+) -> int:
     from pipelines.sample.writers import generate_county
 
     return len(
@@ -57,15 +61,16 @@ def _write_shard(out: str, departments: int, formats: list[str], shard: tuple[in
             years=YEARS,
             seed=SEED,
             formats=formats,
+            layouts=layouts,
             shard=shard,
         )
     )
 
 
-def corpus(cache: Path, size: int, formats: list[str]) -> Path:
+def corpus(cache: Path, size: int, formats: list[str], layouts: list[str]) -> Path:
     """raw/ of a county with ``size`` reports (size/5 departments × 5 years), made once."""
     departments = max(1, size // len(YEARS))
-    folder = cache / f"n{departments * len(YEARS)}-{'_'.join(formats)}-s{SEED}"
+    folder = cache / f"n{departments * len(YEARS)}-{'_'.join(formats)}-{'_'.join(layouts)}-s{SEED}"
     raw = folder / "raw"
     if (folder / "complete").exists():
         return raw
@@ -80,6 +85,7 @@ def corpus(cache: Path, size: int, formats: list[str]) -> Path:
                 [str(raw)] * workers,
                 [departments] * workers,
                 [formats] * workers,
+                [layouts] * workers,
                 [(k, workers) for k in range(workers)],
             )
         )
@@ -257,6 +263,13 @@ def main(argv: list[str] | None = None) -> int:
         "--formats", nargs="+", default=["txt", "docx"], choices=["txt", "docx", "pdf", "docx+xlsx"]
     )
     parser.add_argument(
+        "--layouts",
+        nargs="+",
+        default=list(LAYOUTS),
+        choices=list(LAYOUTS),
+        help="report layouts dealt to the departments (default: all of them)",
+    )
+    parser.add_argument(
         "--changed-max",
         type=int,
         default=1000,
@@ -279,7 +292,9 @@ def main(argv: list[str] | None = None) -> int:
         rows.append({"reports": 0, "run": "startup", **startup})
         print(table(rows), flush=True)
         for size in args.sizes:
-            raw = working_copy(corpus(args.cache, size, args.formats), work / f"raw{size}")
+            raw = working_copy(
+                corpus(args.cache, size, args.formats, args.layouts), work / f"raw{size}"
+            )
             warehouse = work / f"wh{size}" / "warehouse.duckdb"
             runs = [("cold", None), ("warm", None)]
             if size <= args.changed_max:
@@ -294,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(warehouse.parent)
     print()
     print(
-        f"formats: {' '.join(args.formats)}; machine: {json.dumps(machine(), ensure_ascii=False)}"
+        f"formats: {' '.join(args.formats)}; layouts: {' '.join(args.layouts)}; "
+        f"machine: {json.dumps(machine(), ensure_ascii=False)}"
     )
     print(table(rows))
     if args.json:

@@ -171,9 +171,7 @@ def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
     doc = read_txt(PLUMBER.encode(), "2023/测试局.txt")
     sts = extract_statements(doc, 2023, resolver)
     rows = {
-        s.subject_code: (s.amount_wan, s.subject_name)
-        for s in sts
-        if s.metric == "gpb_by_function"
+        s.subject_code: (s.amount_wan, s.subject_name) for s in sts if s.metric == "gpb_by_function"
     }
     assert rows == {
         "201": (1000.0, "一般公共服务支出"),

@@ -215,6 +215,12 @@ def _units(doc: Document):
         if table:
             yield table
             table = []
+        if (
+            pending
+            and doc.source_format in ("txt", "pdf")
+            and _PAGE_FURNITURE.match(compact(block.text))
+        ):
+            continue  # "-2-" between two pages of one sentence: not part of it
         if pending and _continues(pending.last_line, block.text, doc.source_format):
             first = pending.location.split("–")[0]
             pending = _Paragraph(

@@ -35,27 +35,54 @@ THREE_PUBLIC_PARTS = {
 }
 # The summary tables' own identities (收入支出决算总表 and the 财政拨款 one): a parent and the
 # parts the table states beside it (a part left out is a blank, zero).
-SUMMARY_PARTS = {
-    "income_current_year": (
-        "income_general_budget",
-        "income_gov_fund",
-        "income_state_capital",
-        "income_superior_subsidy",
-        "income_business",
-        "income_operating",
-        "income_subsidiary",
-        "income_other",
-    ),
-    "income_total": (
+SUMMARY_PARTS = [
+    (
         "income_current_year",
-        "carryover_begin",
-        "income_fund_balance",
-        "income_nonfiscal_balance",
+        (
+            "income_general_budget",
+            "income_gov_fund",
+            "income_state_capital",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ),
     ),
-    "expenditure_total": ("expenditure_current_year", "carryover_end", "surplus_distribution"),
-    "fiscal_income_total": ("fiscal_income_current_year", "fiscal_carryover_begin"),
-    "fiscal_expenditure_total": ("fiscal_expenditure_current_year", "fiscal_carryover_end"),
-}
+    (
+        "income_current_year",
+        (
+            "income_fiscal",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ),
+    ),
+    (
+        "expenditure_current_year",
+        (
+            "expenditure_basic",
+            "expenditure_project",
+            "expenditure_to_superior",
+            "expenditure_operating",
+            "expenditure_subsidiary",
+        ),
+    ),
+    (
+        "income_total",
+        (
+            "income_current_year",
+            "carryover_begin",
+            "income_fund_balance",
+            "income_nonfiscal_balance",
+        ),
+    ),
+    ("expenditure_total", ("expenditure_current_year", "carryover_end", "surplus_distribution")),
+    ("fiscal_income_total", ("fiscal_income_current_year", "fiscal_carryover_begin")),
+    ("fiscal_expenditure_total", ("fiscal_expenditure_current_year", "fiscal_carryover_end")),
+]
 MIN_FAILURES = 2
 FAILING_SHARE = 0.5
 HALF_UNIT_WAN = 0.005  # a figure printed to 0.01 万元
@@ -148,7 +175,7 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             if abs(totals[0].amount_wan - total) > HALF_UNIT_WAN * (len(classes) + 1) + 1e-6:
                 failures.append(f"合计写为{totals[0].amount_wan:,.2f}，各类合计{total:,.2f}")
     by_metric = {st.metric: st for st in rows if st.metric and st.amount_wan is not None}
-    for parent, parts in SUMMARY_PARTS.items():
+    for parent, parts in SUMMARY_PARTS:
         present = [p for p in parts if p in by_metric]
         if parent in by_metric and len(present) >= 2:
             checks += 1

@@ -70,6 +70,9 @@ _ROLE_WORDS = [
 ]
 
 
+# An expenditure word and then an income word (or the other way) in one label, not the
+# compounds "收入支出"/"收支": two labels of a two-sided table run together.
+_TWO_SIDES = re.compile(r"支出(?!决算).*收入|收入(?!支出).*支出")
 # The income side of 财政拨款收入支出决算总表 names each fund without the word 收入.
 _FUND_INCOME = {
     "一般公共预算财政拨款": "income_general_budget",
@@ -385,6 +388,10 @@ class TableExtractor:
             clean = re.sub(r"^[一二三四五六七八九十\d]+[、.．]", "", compact(label)).rstrip(":：")
             if clean in {"合计", "总计"} and kind and kind[2]:
                 metrics = [kind[2]]
+            elif _TWO_SIDES.search(clean):
+                # "二、项目支出预算财政拨款收入": an income label and an expenditure label run
+                # together by a text layout; which the figure is, is a guess.
+                metrics = []
             else:
                 metrics = metrics_for_label(clean, section)
                 if fiscal:

@@ -933,8 +933,11 @@ def build_all(
     confident = st[~doubtful]
     # A narrative figure whose subject is in doubt still says its 类 has a part whose place is
     # unknown: that 类's sum cannot be checked (as for a name that could not be resolved).
-    unplaced = st[doubtful & (st["part"] != "table") & st["subject_code"].notna()].assign(
-        subject_parent=lambda d: d["subject_code"].str[:3], subject_code=None
+    unplaced = st[doubtful & (st["part"] == "narrative") & st["subject_code"].notna()].assign(
+        subject_parent=lambda d: d["subject_code"].str[:3],
+        subject_code=None,
+        basic_wan=None,
+        project_wan=None,
     )
     return {
         "share": share_checks(confident),

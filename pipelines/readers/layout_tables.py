@@ -36,6 +36,9 @@ _CODE = re.compile(r"^2\d{2}(?:\d{2}){0,2}$|^2\d{2}(?: ?\d{2}){1,2}$")
 _ENUMERATED = re.compile(r"^(?:[一二三四五六七八九十]+、|\d{1,2}[、.．])")
 MIN_DATA_LINES = 2
 _WIDE_GAP = re.compile(r"\S {2,}\S")
+# A label that is whole ("年初结转和结余", "二、项目支出"): the text after it is another label.
+_LABEL_END = re.compile(r"(?:收入|支出|结余|合计|总计|经费|分配)$")
+_LABEL_MIN = 4
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
 MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
 
@@ -375,7 +378,12 @@ def _build_ordered(region: list[_Line], data: list[_Line]) -> LayoutTable:
                 continue  # a row number
             if t in _PLACEHOLDER:
                 continue
-            if not _is_figure(t) and len(cells) > 1 and not _is_figure(cells[-1]):
+            if (
+                not _is_figure(t)
+                and len(cells) > 1
+                and not _is_figure(cells[-1])
+                and not (_LABEL_END.search(cells[-1]) and len(t) >= _LABEL_MIN)
+            ):
                 cells[-1] += t  # a name in two pieces
             else:
                 cells.append(t)
@@ -395,6 +403,14 @@ def _build_ordered(region: list[_Line], data: list[_Line]) -> LayoutTable:
     for idx, cells in enumerate(cells_of):
         if cells is not None:
             table.rows.append((region[idx].no, tuple(cells + [""] * (width - len(cells)))))
+    orphans = [no for no, cells in table.rows if not cells[0] and not cells[1]]
+    if orphans and len(table.rows) > 1:
+        # A line that starts with a figure: its label is on another line (the page text broke
+        # the row); which label each figure belongs to is a guess.
+        table.doubt = (
+            f"第{orphans[0]}行的数字与项目名称不在同一行（文本版式拆开了表格行），"
+            "无法可靠对应数字与项目"
+        )
     return table
 
 
