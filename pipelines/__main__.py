@@ -41,10 +41,19 @@ def main(argv: list[str] | None = None) -> int:
 
     helper.start()  # imports Great Expectations on another core while Dagster starts
 
+    from pipelines.run import LocationError, Locations, check_locations
+
+    try:
+        check_locations(Locations(raw, warehouse))
+    except LocationError as exc:
+        helper.finish()
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
     import dagster as dg
 
     from pipelines import definitions
-    from pipelines.run import Locations, format_summary, summarize
+    from pipelines.run import format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
     loc = Locations(raw, warehouse)
@@ -59,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
+    except Exception as exc:
+        plain = _plain_error(exc)
+        if plain is None:
+            raise
+        helper.finish()
+        print(f"错误：{plain}", file=sys.stderr)
+        return 4
     helper.finish()  # the run's resource has stopped it; this is for a run that failed early
     if not result.success:
         print("运行失败，详情见上方日志或 Dagster UI（make ui）。", file=sys.stderr)
@@ -76,6 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     summary.removed = int(staged.get("removed", 0))
     print(format_summary(summary, loc))
     return 0
+
+
+def _plain_error(exc: BaseException) -> BaseException | None:
+    """The error meant for the operator (a storage failure, overlapping folders) that Dagster
+    wrapped, found along the chain of causes; None for any other error (a traceback helps)."""
+    from pipelines.run import LocationError
+    from pipelines.storage import StorageError
+    from pipelines.warehouse import WarehouseBusy
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (StorageError, LocationError, WarehouseBusy)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _execute(definitions, instance, force: bool):

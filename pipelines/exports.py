@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipelines.helper import Helper, Inline
+from pipelines.storage import replace_atomically
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -245,14 +247,14 @@ def _read_stamps(path: Path) -> dict[str, str]:
 
 
 def _replace(path: Path, write) -> None:
-    """Write through a temporary file and rename: a killed run never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
+    """Write through a temporary file and rename: a killed run never leaves half a file, a
+    failed write (a full disk) leaves no temporary file."""
+    replace_atomically(path, write)
 
 
 def _cell(value, kind: str):
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    # NaN and ±inf become blank cells: XlsxWriter refuses them, and no figure is infinite
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or value is pd.NA:
         return None
     if kind == "bool":
         return "是" if value else "否"
@@ -266,7 +268,7 @@ def _column(series: pd.Series, kind: str) -> list:
 
 
 def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]]) -> None:
-    tmp = path.with_suffix(".tmp.xlsx")
+    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
     book = xlsxwriter.Workbook(
         str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
     )
@@ -295,8 +297,12 @@ def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]
         sheet.set_row(0, 36)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(n_rows, 1), len(table.columns) - 1)
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half workbook
+        raise
 
 
 def _write_csv(path: Path, table: ExportTable, columns: list[list]) -> None:

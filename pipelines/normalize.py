@@ -171,6 +171,11 @@ def _ingest_findings(
     return findings
 
 
+def table_rows(table: str, rows: list[dict]) -> list[dict]:
+    """Rows reduced to the table's columns (absent ones None)."""
+    return _frame(table, rows)
+
+
 def _frame(table: str, rows: list[dict]) -> list[dict]:
     """Rows reduced to the table's columns (absent ones None)."""
     columns = [name for name, _ in TABLES[table]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -12,6 +13,7 @@ import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from pipelines.exports import safe_text
+from pipelines.storage import replace_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
 SEVERITY_TITLES = {"error": "错误（须修改）", "warning": "提醒（请核对）", "info": "提示（供参考）"}
@@ -24,6 +26,7 @@ FAMILY_NAMES = {
     "code": "科目编码",
     "completeness": "完整性",
     "identity": "部门与年度",
+    "extract": "数字识别",
 }
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")
@@ -31,9 +34,22 @@ _HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置
 _WIDTHS = (6, 8, 10, 60, 60, 14, 26)  # characters, as Excel stores them
 
 
+# File names are at most 255 bytes on common file systems; a stem of this many bytes leaves
+# room for the suffix and the temporary name it is written under.
+MAX_STEM_BYTES = 120
+
+
 def review_file_stem(department: str) -> str:
-    """File name of a department's review report: its name with path-unsafe characters replaced."""
-    return _UNSAFE.sub("_", department)
+    """File name of a department's review report: its name with path-unsafe characters replaced.
+
+    Where the name had to be changed (unsafe characters, or longer than ``MAX_STEM_BYTES``) a
+    hash of the original name is appended, so "甲/乙局" and "甲_乙局" get files of their own."""
+    safe = _UNSAFE.sub("_", department)
+    if safe == department and len(safe.encode()) <= MAX_STEM_BYTES:
+        return safe
+    digest = hashlib.sha256(department.encode()).hexdigest()[:8]
+    head = safe.encode()[: MAX_STEM_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}_{digest}"
 
 
 def verdict(errors: int, warnings: int) -> tuple[str, str]:
@@ -65,7 +81,7 @@ def write_review_reports(
     """
     reports = con.execute(
         "SELECT report_id, department, fiscal_year, source_path FROM core.report "
-        "ORDER BY fiscal_year, department, report_id"
+        "WHERE fiscal_year IS NOT NULL ORDER BY fiscal_year, department, report_id"
     ).fetchall()
     if only is not None:
         wanted = {(y, d) for y, d in only}
@@ -120,22 +136,21 @@ def write_review_reports(
         folder = out_dir / str(year)
         stem = review_file_stem(department) or report_id
         html = folder / f"{stem}.html"
-        html.write_text(
-            template.render(
-                department=department,
-                fiscal_year=year,
-                source_path=source_path,
-                warehouse=warehouse_label,
-                verdict=text,
-                verdict_class=css,
-                groups=groups,
-                families=[
-                    {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
-                    for f, n, bad in counts.get(report_id, [])
-                ],
-            ),
-            encoding="utf-8",
+        page = template.render(
+            department=department,
+            fiscal_year=year,
+            source_path=source_path,
+            warehouse=warehouse_label,
+            verdict=text,
+            verdict_class=css,
+            groups=groups,
+            families=[
+                {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
+                for f, n, bad in counts.get(report_id, [])
+            ],
         )
+        # whole or not at all: a full disk leaves no 0-byte review behind
+        replace_atomically(html, lambda tmp, text=page: tmp.write_text(text, encoding="utf-8"))
         _write_xlsx(folder / f"{stem}.xlsx", department, year, text, rows)
         written.append(html)
     return written
@@ -144,7 +159,7 @@ def write_review_reports(
 def _write_xlsx(
     path: Path, department: str, year: int, verdict_text: str, rows: list[dict]
 ) -> None:
-    tmp = path.with_suffix(".tmp.xlsx")
+    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
     book = xlsxwriter.Workbook(
         str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
@@ -178,5 +193,9 @@ def _write_xlsx(
     ws.freeze_panes(4, 0)
     if rows:
         ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half workbook left beside the reviews
+        raise

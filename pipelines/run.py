@@ -22,11 +22,13 @@ from pipelines.export_index import write_index
 from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
 from pipelines.helper import current as current_helper
+from pipelines.limits import limit
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
 from pipelines.review import review_file_stem, write_review_reports
 from pipelines.stage import StageResult, stage_reports
+from pipelines.storage import plain_words
 from pipelines.transactions import transaction
 from pipelines.warehouse import (
     LoadSummary,
@@ -69,6 +71,36 @@ class Locations:
         return self.staging_dir / f"run-{run_id}.json"
 
 
+class LocationError(ValueError):
+    """raw/ and the run's outputs overlap: refused before anything runs (Chinese message)."""
+
+
+def check_locations(loc: Locations) -> None:
+    """Refuse a warehouse or output folder inside raw/ (every run would ingest its own
+    outputs, and more each time), and raw/ inside an output folder (a run would write over or
+    sweep the reports)."""
+    raw = loc.raw_dir.resolve()
+    outputs = {
+        "数据仓库文件 WAREHOUSE": loc.warehouse.resolve(),
+        "暂存目录": loc.staging_dir.resolve(),
+        "导出目录": loc.export_dir.resolve(),
+        "审核意见目录": loc.reports_dir.resolve(),
+        "Data Docs 目录": loc.data_docs_dir.resolve(),
+    }
+    for name, path in outputs.items():
+        if path == raw or path.is_relative_to(raw):
+            raise LocationError(
+                f"{name}（{path}）位于原始文件目录 RAW（{raw}）之内：每次运行都会把自己的输出当作报告读入。"
+                "未运行任何步骤。请把 WAREHOUSE 指到 raw/ 之外（如 make run RAW=raw "
+                "WAREHOUSE=warehouse/budget.duckdb）。"
+            )
+        if raw.is_relative_to(path):
+            raise LocationError(
+                f"原始文件目录 RAW（{raw}）位于{name}（{path}）之内：运行会在报告所在的目录中写入或清理文件。"
+                "未运行任何步骤。请把报告放在输出目录之外，或把 WAREHOUSE 指到别处。"
+            )
+
+
 @dataclass
 class IngestOutcome:
     files_seen: int
@@ -76,6 +108,7 @@ class IngestOutcome:
     unchanged: int
     removed: list[str]
     seconds: float = 0.0
+    deferred: list[str] = field(default_factory=list)  # being copied: the next run reads them
 
 
 def ingest(
@@ -90,9 +123,19 @@ def ingest(
     Never writes to raw/ or to the warehouse; the result is also written to a manifest so that
     the load step can run in another process.
     """
+    check_locations(loc)
+    with plain_words("暂存读取结果", loc.staging_dir, loc.warehouse):
+        return _ingest(loc, only, force, workers, run_id)
+
+
+def _ingest(
+    loc: Locations, only: set[str] | None, force: bool, workers: int | None, run_id: str
+) -> IngestOutcome:
     started = time.perf_counter()
     _sweep_staging(loc.staging_dir)
-    files = discover(loc.raw_dir)
+    _sweep_partial_outputs(loc)
+    settle = limit("settle_seconds")
+    files = discover(loc.raw_dir)  # defers files modified within `settle` seconds
     with connect(loc.warehouse) as con:
         ensure_schema(con)
         p = plan(con, files, full=force)
@@ -106,7 +149,12 @@ def ingest(
     results = stage_reports(to_stage, loc.staging_dir, workers)
     ended = time.perf_counter()
     outcome = IngestOutcome(
-        len(files), results, len(files) - len(to_stage), p.removed, ended - started
+        len(files),
+        results,
+        len(files) - len(to_stage) - len(p.deferred),
+        p.removed,
+        ended - started,
+        p.deferred,
     )
     # Reading and extraction run interleaved in the workers: split the wall time between them
     # in proportion to the CPU time each took.
@@ -126,6 +174,8 @@ def ingest(
             {
                 "files_seen": outcome.files_seen,
                 "removed": p.removed,
+                "deferred": p.deferred,
+                "settle_seconds": settle,
                 "steps": steps,
                 "results": [asdict(r) for r in results],
             },
@@ -156,6 +206,16 @@ def _sweep_staging(staging_dir: Path, older_than_hours: float = 24.0) -> None:
             continue
 
 
+def _sweep_partial_outputs(loc: Locations) -> None:
+    """Remove the temporary files a killed run left beside the reviews and exports (".x.tmp",
+    written whole then renamed into place): runs of one warehouse go one at a time, so any
+    found when a run starts is a leftover."""
+    for folder in (loc.reports_dir, loc.export_dir):
+        if folder.is_dir():
+            for leftover in folder.glob("*/.*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
 def load(loc: Locations, run_id: str = "local") -> LoadSummary:
     """Load what this run's ingest staged, in one transaction."""
     with connect(loc.warehouse) as con:
@@ -181,7 +241,14 @@ def _load(con: duckdb.DuckDBPyConnection, loc: Locations, run_id: str) -> LoadSu
     started = time.perf_counter()
     data = json.loads(manifest.read_text(encoding="utf-8"))
     results = [StageResult(**r) for r in data["results"]]
-    summary = load_staged(con, results, data["removed"], data["files_seen"])
+    summary = load_staged(
+        con,
+        results,
+        data["removed"],
+        data["files_seen"],
+        data.get("deferred", []),
+        data.get("settle_seconds", 0.0),
+    )
     steps = [tuple(s) for s in data.get("steps", [])]
     log_steps(con, [*steps, ("load", time.perf_counter() - started, len(results))])
     return summary
@@ -220,7 +287,7 @@ def update_warehouse(
 
     The integrity invariants are counted after the load (the Dagster asset check shows them).
     """
-    with connect(loc.warehouse) as con:
+    with plain_words("写入数据仓库", loc.warehouse, loc.warehouse), connect(loc.warehouse) as con:
         ensure_schema(con)
         with transaction(con):
             loaded = _load(con, loc, run_id)
@@ -238,7 +305,9 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
     def work(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
         only: set[Key] | None = None
         if not full:
-            reports = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+            reports = con.execute(
+                "SELECT fiscal_year, department FROM core.report WHERE fiscal_year IS NOT NULL"
+            ).fetchall()
             missing = {
                 (y, d)
                 for y, d in reports
@@ -320,7 +389,9 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
                 return [], 0
         helper = current_helper()
         exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
-        reviews = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+        reviews = con.execute(
+            "SELECT fiscal_year, department FROM core.report WHERE fiscal_year IS NOT NULL"
+        ).fetchall()
         written: list[str] = []
         for year, files in exported.items():
             written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
@@ -351,11 +422,19 @@ def _logged(
 ) -> T:
     """Run one step on a warehouse connection and log its wall time in meta.step_log."""
     started = time.perf_counter()
-    with connect(loc.warehouse) as con:
+    what, folder = _OUTPUTS[step](loc)
+    with plain_words(what, folder, loc.warehouse), connect(loc.warehouse) as con:
         ensure_schema(con)
         result, items = work(con)
         log_steps(con, [(step, time.perf_counter() - started, items)])
     return result
+
+
+# step -> (what it writes, said for the bureau; where)
+_OUTPUTS: dict[str, Callable[[Locations], tuple[str, Path]]] = {
+    "reviews": lambda loc: ("写入审核意见", loc.reports_dir),
+    "exports": lambda loc: ("写入对比表和图表", loc.export_dir),
+}
 
 
 @dataclass
