@@ -246,7 +246,14 @@ class NarrativeExtractor:
                         [] if is_generic(target_label) else metrics_for_label(target_label, section)
                     )
                     last_change = self._attach_change(
-                        metrics, sign * amount, state, new, target_label, tok, governing
+                        # the verb gives the sign: "减少△6238.99" is a decrease, not two
+                        metrics,
+                        sign * abs(amount),
+                        state,
+                        new,
+                        target_label,
+                        tok,
+                        governing,
                     )
                     for st in last_change:
                         _cite(st, quote)
