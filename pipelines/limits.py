@@ -17,7 +17,7 @@ from pipelines.errors import IngestError
 # name -> (environment variable, default)
 _SETTINGS: dict[str, tuple[str, float]] = {
     # characters in one line or paragraph (a joined paragraph counts as one)
-    "line_chars": ("COUNTY_MAX_LINE_CHARS", 1_000_000),
+    "line_chars": ("COUNTY_MAX_LINE_CHARS", 2_000_000),
     # statements extracted from one report
     "statements": ("COUNTY_MAX_STATEMENTS", 50_000),
     # rows in one worksheet of an .xlsx/.xls
