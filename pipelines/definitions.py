@@ -124,7 +124,7 @@ def staged_reports(
     ]
     context.log.info(
         f"{len(outcome.staged)} staged, {outcome.unchanged} unchanged, {len(failed)} failed, "
-        f"{len(outcome.removed)} removed from raw/"
+        f"{len(outcome.removed)} removed from raw/, {len(outcome.deferred)} deferred (being copied)"
     )
     return dg.MaterializeResult(
         metadata={
@@ -133,6 +133,8 @@ def staged_reports(
             "unchanged": outcome.unchanged,
             "failed": len(failed),
             "removed": len(outcome.removed),
+            # modified within COUNTY_SETTLE_SECONDS (copies in progress): read by the next run
+            "deferred": len(outcome.deferred),
             "seconds": round(outcome.seconds, 2),
             "preview": dg.MetadataValue.md(
                 _md_table(["file", "department", "year", "statements", "error"], preview)

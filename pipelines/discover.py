@@ -60,7 +60,10 @@ def _links(
     refused: list[SourceFile] = []
     for link in links:
         rel = link.relative_to(raw_dir).as_posix()
-        target = link.resolve()
+        try:
+            target = link.resolve()
+        except (RuntimeError, OSError):  # a loop of links: leads nowhere
+            target = raw_dir / ".no-such-target"
         row: Refusal | None = None
         if not target.exists():
             row = _link_row(

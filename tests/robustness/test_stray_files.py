@@ -177,6 +177,15 @@ def test_dangling_and_folder_links_get_rows(raw: Path, baseline: Published, tmp_
     assert again.errors == result.errors and again.summary.staged == 0
 
 
+def test_a_loop_of_links_is_a_dangling_link(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    make_county(raw)
+    os.symlink(raw / "乙.txt", raw / "甲.txt")
+    os.symlink(raw / "甲.txt", raw / "乙.txt")
+    refused = {f.source_path: f.refusal[1] for f in discover(raw) if f.refusal}
+    assert refused == {"甲.txt": "dangling_link", "乙.txt": "dangling_link"}
+
+
 # ------------------------------------------------------------------------ overlapping folders
 
 
