@@ -159,9 +159,11 @@ _FORMATS = {"amount": "#,##0.00", "pct": "0.00", "count": "0", "int": "0"}
 
 def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -> pd.DataFrame:
     cols = ", ".join(c.name for c in table.columns)
-    return con.execute(
+    frame = con.execute(
         f"SELECT {cols} FROM {table.mart} WHERE fiscal_year = ? ORDER BY {table.order}", [year]
     ).df()
+    # DuckDB divides by zero to ±inf: no export shows an infinite figure (blank, null instead)
+    return frame.replace([math.inf, -math.inf], math.nan)
 
 
 def read_year(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame]:

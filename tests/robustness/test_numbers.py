@@ -127,3 +127,31 @@ def test_absurd_and_unreadable_figures_beside_good_reports(
     for csv in result.exports.values():
         assert b"inf" not in csv.lower() and b"nan" not in csv.lower()
     assert (result.loc.export_dir / str(YEAR) / f"部门决算对比_{YEAR}.xlsx").exists()
+
+
+def test_exports_never_receive_an_infinite_figure(
+    clean: tuple[Path, Published], tmp_path: Path
+) -> None:
+    """DuckDB divides by zero to inf; whatever reaches a mart as ±inf or NaN is a blank cell
+    in the workbook and CSV and a null in Parquet."""
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from pipelines.exports import export_year
+
+    warehouse = tmp_path / "budget.duckdb"
+    warehouse.write_bytes(clean[1].loc.warehouse.read_bytes())
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE mart.expenditure_structure SET basic_share_pct = 1.0 / 0.0, "
+            "project_share_pct = 'nan'::DOUBLE"
+        )
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        files = export_year(con, YEAR, tmp_path / "out")
+    book = load_workbook(files["workbook"])
+    values = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not any(isinstance(v, float) and not math.isfinite(v) for v in values)
+    csv = (tmp_path / "out" / "支出结构.csv").read_text(encoding="utf-8-sig")
+    assert "inf" not in csv.lower() and "nan" not in csv.lower()
+    frame = pd.read_parquet(tmp_path / "out" / "支出结构.parquet")
+    assert frame["basic_share_pct"].isna().all() and frame["project_share_pct"].isna().all()
