@@ -73,9 +73,14 @@ def write_review_reports(
     out_dir: Path,
     warehouse_label: str,
     only: set[tuple[int, str]] | None = None,
+    failures: list[tuple[int, str, str]] | None = None,
 ) -> list[Path]:
     """Write <out_dir>/<year>/<department>.html and .xlsx for every report, or for the reports
     whose (fiscal_year, department) is in ``only``; return the HTML paths written.
+
+    One report whose review cannot be written (anything but a storage failure, which stops
+    the step) does not stop the others: it is appended to ``failures`` as (year, department,
+    error) and skipped.
 
     With ``only``, the review files of keys that no longer have a report are deleted.
     """
@@ -124,36 +129,60 @@ def write_review_reports(
     for folder in sorted({out_dir / str(r[2]) for r in reports}):
         folder.mkdir(parents=True, exist_ok=True)
     for report_id, department, year, source_path in reports:
-        rows = findings.get(report_id, [])
-        errors = sum(r["severity"] == "error" for r in rows)
-        warnings = sum(r["severity"] == "warning" for r in rows)
-        text, css = verdict(errors, warnings)
-        groups = [
-            {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
-            for sev, title in SEVERITY_TITLES.items()
-            if any(r["severity"] == sev for r in rows)
-        ]
-        folder = out_dir / str(year)
-        stem = review_file_stem(department) or report_id
-        html = folder / f"{stem}.html"
-        page = template.render(
-            department=department,
-            fiscal_year=year,
-            source_path=source_path,
-            warehouse=warehouse_label,
-            verdict=text,
-            verdict_class=css,
-            groups=groups,
-            families=[
-                {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
-                for f, n, bad in counts.get(report_id, [])
-            ],
-        )
-        # whole or not at all: a full disk leaves no 0-byte review behind
-        replace_atomically(html, lambda tmp, text=page: tmp.write_text(text, encoding="utf-8"))
-        _write_xlsx(folder / f"{stem}.xlsx", department, year, text, rows)
-        written.append(html)
+        try:
+            written.append(
+                _write_one(
+                    out_dir, template, warehouse_label, report_id, department, year, source_path,
+                    findings.get(report_id, []), counts.get(report_id, []),
+                )
+            )  # fmt: skip
+        except Exception as exc:
+            if failures is None or isinstance(exc, OSError):
+                raise  # storage failures are the step's (pipelines.storage says them plainly)
+            failures.append((year, department, f"{type(exc).__name__}: {exc}"))
     return written
+
+
+def _write_one(
+    out_dir: Path,
+    template: Template,
+    warehouse_label: str,
+    report_id: str,
+    department: str,
+    year: int,
+    source_path: str,
+    rows: list[dict],
+    family_counts: list[tuple[str, int, int]],
+) -> Path:
+    """One department's review (HTML and .xlsx); returns the HTML path."""
+    errors = sum(r["severity"] == "error" for r in rows)
+    warnings = sum(r["severity"] == "warning" for r in rows)
+    text, css = verdict(errors, warnings)
+    groups = [
+        {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
+        for sev, title in SEVERITY_TITLES.items()
+        if any(r["severity"] == sev for r in rows)
+    ]
+    folder = out_dir / str(year)
+    stem = review_file_stem(department) or report_id
+    html = folder / f"{stem}.html"
+    page = template.render(
+        department=department,
+        fiscal_year=year,
+        source_path=source_path,
+        warehouse=warehouse_label,
+        verdict=text,
+        verdict_class=css,
+        groups=groups,
+        families=[
+            {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
+            for f, n, bad in family_counts
+        ],
+    )
+    # whole or not at all: a full disk leaves no 0-byte review behind
+    replace_atomically(html, lambda tmp, text=page: tmp.write_text(text, encoding="utf-8"))
+    _write_xlsx(folder / f"{stem}.xlsx", department, year, text, rows)
+    return html
 
 
 def _write_xlsx(

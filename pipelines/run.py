@@ -38,6 +38,7 @@ from pipelines.warehouse import (
     load_staged,
     log_steps,
     plan,
+    record_publish_errors,
     remove_staged,
     run_lock,
 )
@@ -316,9 +317,15 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
             only = pending(con, "review") | missing
             if not only:
                 return [], 0
-        written = write_review_reports(con, loc.reports_dir, str(loc.warehouse), only=only)
+        failures: list[tuple[int, str, str]] = []
+        written = write_review_reports(
+            con, loc.reports_dir, str(loc.warehouse), only=only, failures=failures
+        )
         failpoint("reviews.written")
         clear(con, "review")
+        # one department's failed review does not stop the others; it is retried next run
+        mark(con, "review", [(y, d) for y, d, _ in failures])
+        record_publish_errors(con, "review", failures)
         return [str(p) for p in written], len(written)
 
     return _logged(loc, "reviews", work)

@@ -117,6 +117,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(PENDING_DDL)
     con.execute(
+        "CREATE TABLE IF NOT EXISTS meta.publish_error (step VARCHAR, fiscal_year INTEGER, "
+        "department VARCHAR, message VARCHAR, detail VARCHAR, logged_at TIMESTAMP)"
+    )
+    con.execute(
         "CREATE TABLE IF NOT EXISTS meta.step_log "
         "(logged_at TIMESTAMP, step VARCHAR, seconds DOUBLE, items INTEGER)"
     )
@@ -128,6 +132,35 @@ def log_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, float, int]
     con.executemany(
         "INSERT INTO meta.step_log VALUES (?, ?, ?, ?)",
         [(now, step, round(seconds, 4), items) for step, seconds, items in steps],
+    )
+
+
+_PUBLISHED = {"review": "审核意见"}  # what each step publishes, for the message
+
+
+def record_publish_errors(
+    con: duckdb.DuckDBPyConnection, step: str, failures: list[tuple[int, str, str]]
+) -> None:
+    """meta.publish_error holds what the latest run of ``step`` could not write, per
+    department and year (Chinese message; the error in ``detail``); the rest was published."""
+    con.execute("DELETE FROM meta.publish_error WHERE step = ?", [step])
+    if not failures:
+        return
+    now = datetime.now()
+    con.executemany(
+        "INSERT INTO meta.publish_error VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                step,
+                year,
+                department,
+                f"{department} {year}年度的{_PUBLISHED[step]}未能生成，其他部门不受影响，下次运行会重试。"
+                "如反复出现，请将该报告交给数据工程师排查。",
+                detail,
+                now,
+            )
+            for year, department, detail in failures
+        ],
     )
 
 

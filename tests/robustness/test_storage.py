@@ -145,3 +145,38 @@ def test_command_line_says_it_in_plain_words(loc: Locations) -> None:
     last = done.stderr[done.stderr.rindex("错误：") :]
     assert "删除该文件" in last and "not a valid DuckDB database file" in last
     assert "Traceback" not in last
+
+
+def test_one_review_that_cannot_be_written_does_not_stop_the_others(
+    loc: Locations, clean: tuple[Path, Published], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A review that fails for a reason of its own (not storage): the other reviews and every
+    export are written, the failure is recorded in meta.publish_error and retried next run."""
+    import pipelines.review
+
+    victim = min(d for d, _, _ in clean[1].reports.values())
+    original = pipelines.review._write_one
+
+    def failing(out_dir, template, label, report_id, department, *args):
+        if department == victim:
+            raise ValueError("template cannot render this department")
+        return original(out_dir, template, label, report_id, department, *args)
+
+    monkeypatch.setattr(pipelines.review, "_write_one", failing)
+    result = read_back(loc, run_pipeline(loc, workers=1))
+    assert {d for d, _, _ in result.reports.values()} == {
+        d for d, _, _ in clean[1].reports.values()
+    }
+    assert result.exports == clean[1].exports
+    assert not any(victim in r for r in result.reviews)
+    assert len(result.reviews) == len(clean[1].reviews) - 2  # its .html and .xlsx
+    with duckdb.connect(str(loc.warehouse), read_only=True) as con:
+        [(department, message, detail)] = con.execute(
+            "SELECT department, message, detail FROM meta.publish_error WHERE step = 'review'"
+        ).fetchall()
+    assert department == victim and "下次运行会重试" in message and "ValueError" in detail
+    assert _pending(loc) == {"review": 1}
+    monkeypatch.undo()
+    _finish_and_compare(loc, clean[1])
+    with duckdb.connect(str(loc.warehouse), read_only=True) as con:
+        assert not con.execute("SELECT count(*) FROM meta.publish_error").fetchone()[0]
