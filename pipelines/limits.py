@@ -27,13 +27,13 @@ _SETTINGS: dict[str, tuple[str, float]] = {
     # the largest amount a department states, in 万元 (1e8 万元 = 1 万亿元: no county,
     # city or province department comes near it); beyond it a figure is refused as misprinted
     "amount_wan": ("COUNTY_MAX_AMOUNT_WAN", 1e8),
-    # a file modified less than this many seconds before the run started is left for the
-    # next run (a copy in progress); see README "Bad input"
+    # a file modified less than this many seconds before discovery looks at it is left for
+    # the next run (a copy in progress; every write moves its time); README "Bad input"
     "settle_seconds": ("COUNTY_SETTLE_SECONDS", 5),
 }
 
-# Fiscal years accepted: reports before 2010 use another subject catalogue and none is
-# expected; the upper bound is next year (a report is published after its year ends).
+# Fiscal years accepted: departments have published 部门决算 since about 2010; the upper
+# bound is next year (a report is published after its year ends, a draft may run ahead).
 MIN_FISCAL_YEAR = 2010
 
 
