@@ -229,7 +229,8 @@ def _check_year(year: int | None, doc: Document) -> None:
             "unknown_fiscal_year",
             "无法确定该报告的年度：标题和正文中没有“20XX年度部门决算”之类的年度，"
             "文件也不在以年度命名的文件夹（raw/<年度>/）中。未确定年度的报告无法比较和发布，未入库。"
-            f"请把文件放到 raw/<年度>/ 下（如 raw/2024/{doc.source_path.rsplit('/', 1)[-1]}）后重新运行。",
+            f"请把文件放到 raw/<年度>/ 下（如 raw/{max_fiscal_year() - 2}/"
+            f"{doc.source_path.rsplit('/', 1)[-1]}）后重新运行。",
         )
     if not MIN_FISCAL_YEAR <= year <= max_fiscal_year():
         raise IngestError(
