@@ -5,7 +5,8 @@ the peak memory is that file's): a text whose report is one single line, from 0.
 4 MB (past COUNTY_MAX_LINE_CHARS: refused), and a workbook sheet from 6,000 rows to just under the
 COUNTY_MAX_SHEET_ROWS limit and a million rows (refused). Part 2 runs the whole job
 (pipelines.run.run_pipeline) over a good report beside a 2 MB single-line text, and beside a
-million-row sheet: wall time and the peak memory of the run's largest process.
+million-row sheet: wall time and the peak memory of the run's largest process. Part 3 times
+the share check over one report of 5,000 to 40,000 statements.
 
 Run: .venv/bin/python bench/limits.py [--quick]
 """
@@ -124,6 +125,46 @@ def part_two(tmp: Path) -> None:
         print(f"{name:<44} {r['seconds']:>7.2f} {r['rss_mb']:>8.0f}  {outcome}")
 
 
+def share_frame(n: int):
+    """n statements of one metric, each stating its share of that same metric's figures: the
+    shape that made the share check quadratic (every share scanned every candidate whole)."""
+    import pandas as pd
+
+    from pipelines.extract.statement import STATEMENT_COLUMNS
+
+    blank = dict.fromkeys(STATEMENT_COLUMNS)
+    common = {"report_id": "r", "part": "narrative", "unit": "万元", "source_text": "x"}
+    rows = [
+        blank
+        | common
+        | {
+            "statement_no": i,
+            "block_index": i // 50,
+            "label": "一般公共服务支出",
+            "metric": "gpb_by_function",
+            "amount_wan": 100.0,
+            "share_pct": 10.0,
+            "share_of": "gpb_by_function",
+            "share_decimals": 2,
+            "source_location": f"第{i}行",
+        }
+        for i in range(n)
+    ]
+    return pd.DataFrame(rows)
+
+
+def part_three() -> None:
+    from pipelines.quality.builders import share_checks
+
+    print(f"\n{'share check, statements per report':<36} {'s':>7} {'s/10k':>7}")
+    for n in (5_000, 10_000, 20_000, 40_000):
+        frame = share_frame(n)
+        started = time.perf_counter()
+        share_checks(frame)
+        seconds = time.perf_counter() - started
+        print(f"{n:<36,} {seconds:>7.2f} {seconds / n * 10_000:>7.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="skip the refused sizes and part 2")
@@ -132,6 +173,7 @@ def main() -> None:
         part_one(Path(tmp), args.quick)
         if not args.quick:
             part_two(Path(tmp))
+        part_three()
 
 
 if __name__ == "__main__":
