@@ -13,7 +13,7 @@ import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from pipelines.exports import safe_text
-from pipelines.storage import replace_atomically
+from pipelines.storage import is_storage_failure, replace_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
 SEVERITY_TITLES = {"error": "错误（须修改）", "warning": "提醒（请核对）", "info": "提示（供参考）"}
@@ -137,7 +137,7 @@ def write_review_reports(
                 )
             )  # fmt: skip
         except Exception as exc:
-            if failures is None or isinstance(exc, OSError):
+            if failures is None or isinstance(exc, OSError) or is_storage_failure(exc):
                 raise  # storage failures are the step's (pipelines.storage says them plainly)
             failures.append((year, department, f"{type(exc).__name__}: {exc}"))
     return written

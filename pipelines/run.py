@@ -28,7 +28,7 @@ from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
 from pipelines.review import review_file_stem, write_review_reports
 from pipelines.stage import StageResult, stage_reports
-from pipelines.storage import plain_words
+from pipelines.storage import is_storage_failure, plain_words
 from pipelines.transactions import transaction
 from pipelines.warehouse import (
     LoadSummary,
@@ -395,31 +395,44 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
             if not years:
                 return [], 0
         helper = current_helper()
-        exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
         reviews = con.execute(
             "SELECT fiscal_year, department FROM core.report WHERE fiscal_year IS NOT NULL"
         ).fetchall()
         written: list[str] = []
-        for year, files in exported.items():
-            written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
-            review_links = [
-                (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
-                for y, dept in sorted(reviews)
-                if y == year
-                and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
-            ]
-            index = write_index(
-                loc.export_dir / str(year),
-                year,
-                files["workbook"],
-                files["tables"],
-                finish_charts(files["charts"], helper),
-                review_links,
-            )
-            written.append(str(index))
-            failpoint("exports.year_written")
+        failures: list[tuple[int, str, str]] = []
+        done = 0
+        # Year by year: a year that cannot be exported (anything but a storage failure, which
+        # stops the step) is recorded and retried next run; the other years are published.
+        for one in sorted(all_years if years is None else years):
+            try:
+                exported = export_all(con, loc.export_dir, years={one}, rewrite=full, helper=helper)
+                for year, files in exported.items():
+                    written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
+                    review_links = [
+                        (dept, loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html")
+                        for y, dept in sorted(reviews)
+                        if y == year
+                        and (loc.reports_dir / str(y) / f"{review_file_stem(dept)}.html").exists()
+                    ]
+                    index = write_index(
+                        loc.export_dir / str(year),
+                        year,
+                        files["workbook"],
+                        files["tables"],
+                        finish_charts(files["charts"], helper),
+                        review_links,
+                    )
+                    written.append(str(index))
+                    done += 1
+                    failpoint("exports.year_written")
+            except Exception as exc:
+                if is_storage_failure(exc):
+                    raise
+                failures.append((one, "", f"{type(exc).__name__}: {exc}"))
         clear(con, "export")
-        return written, len(exported)
+        mark(con, "export", [(y, "") for y, _, _ in failures])
+        record_publish_errors(con, "export", failures)
+        return written, done
 
     return _logged(loc, "exports", work)
 

@@ -47,6 +47,11 @@ def _kind(exc: BaseException) -> str | None:
     return None
 
 
+def is_storage_failure(exc: BaseException) -> bool:
+    """A full disk, a denied write or a damaged warehouse: the step stops and says so."""
+    return _kind(exc) is not None
+
+
 def explain(exc: BaseException, what: str, path: Path, warehouse: Path) -> StorageError | None:
     """The plain-words error for ``exc`` raised while ``what`` (e.g. "写入审核意见") at ``path``;
     None when ``exc`` is no storage failure."""

@@ -135,7 +135,8 @@ def log_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, float, int]
     )
 
 
-_PUBLISHED = {"review": "审核意见"}  # what each step publishes, for the message
+# what each step publishes, and what else goes on being published, for the message
+_PUBLISHED = {"review": ("审核意见", "其他部门"), "export": ("对比表和图表", "其他年度")}
 
 
 def record_publish_errors(
@@ -154,8 +155,11 @@ def record_publish_errors(
                 step,
                 year,
                 department,
-                f"{department} {year}年度的{_PUBLISHED[step]}未能生成，其他部门不受影响，下次运行会重试。"
-                "如反复出现，请将该报告交给数据工程师排查。",
+                (
+                    f"{department} {year}年度的{_PUBLISHED[step][0]}未能生成，"
+                    f"{_PUBLISHED[step][1]}不受影响，下次运行会重试。"
+                    "如反复出现，请将此信息交给数据工程师排查。"
+                ).strip(),
                 detail,
                 now,
             )

@@ -180,3 +180,36 @@ def test_one_review_that_cannot_be_written_does_not_stop_the_others(
     _finish_and_compare(loc, clean[1])
     with duckdb.connect(str(loc.warehouse), read_only=True) as con:
         assert not con.execute("SELECT count(*) FROM meta.publish_error").fetchone()[0]
+
+
+def test_one_year_that_cannot_be_exported_does_not_stop_the_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pipelines.run
+    from pipelines.sample import generate_county
+
+    raw = tmp_path / "raw"
+    generate_county(raw, n_departments=2, years=(2023, 2024), seed=17, formats=("txt",))
+    clean = publish(raw, tmp_path / "clean")
+    loc = Locations(raw, tmp_path / "warehouse" / "budget.duckdb")
+    original = pipelines.run.export_all
+
+    def failing(con, root, years=None, **kwargs):
+        if years == {2023}:
+            raise KeyError("a column the workbook layout lacks")
+        return original(con, root, years=years, **kwargs)
+
+    monkeypatch.setattr(pipelines.run, "export_all", failing)
+    result = read_back(loc, run_pipeline(loc, workers=1))
+    assert (loc.export_dir / "2024" / "index.html").exists()
+    assert not (loc.export_dir / "2023").exists()
+    assert {k: v for k, v in clean.exports.items() if k.startswith("2024/")} == result.exports
+    assert result.reviews == clean.reviews
+    with duckdb.connect(str(loc.warehouse), read_only=True) as con:
+        [(year, message, detail)] = con.execute(
+            "SELECT fiscal_year, message, detail FROM meta.publish_error WHERE step = 'export'"
+        ).fetchall()
+    assert year == 2023 and message.startswith("2023年度的对比表") and "KeyError" in detail
+    assert _pending(loc) == {"export": 1}
+    monkeypatch.undo()
+    _finish_and_compare(loc, clean)
