@@ -143,7 +143,7 @@ def _ingest(
     discovered = time.perf_counter()
     to_stage = p.to_stage
     if only is not None:
-        chosen = {f.source_path: f for f in files if f.source_path in only}
+        chosen = {f.source_path: f for f in files if f.source_path in only and not f.deferred}
         to_stage = (
             list(chosen.values()) if force else [f for f in to_stage if f.source_path in only]
         )

@@ -247,6 +247,8 @@ def test_file_modified_moments_ago_is_deferred_with_a_note(
     stage, code, message = result.errors[good]
     assert (stage, code) == ("discover", "file_in_transfer") and "下次运行" in message
     assert result.reports[good] == baseline.reports[good]  # the loaded version stays
+    # re-reading it by name (Dagster's `only`) waits for the copy too
+    assert ingest(result.loc, only={good}, force=True, workers=1).staged == []
     # once the copy is complete and settled, the next run reads it
     (raw / good).write_bytes(data)
     os.utime(raw / good, (old, old))
