@@ -213,3 +213,50 @@ def test_one_year_that_cannot_be_exported_does_not_stop_the_others(
     assert _pending(loc) == {"export": 1}
     monkeypatch.undo()
     _finish_and_compare(loc, clean)
+
+
+def test_one_report_whose_checks_fail_does_not_stop_the_others(
+    loc: Locations, clean: tuple[Path, Published], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report whose figures break a check builder: the others are checked as in a clean
+    run, it gets a warning saying its checks did not run, and they are retried next run."""
+    import pipelines.quality.builders as builders
+
+    victim = min(clean[1].reports)
+    with duckdb.connect(str(clean[1].loc.warehouse), read_only=True) as con:
+        victim_id = con.execute(
+            "SELECT report_id FROM core.report WHERE source_path = ?", [victim]
+        ).fetchone()[0]
+        expected = con.execute(
+            "SELECT report_id, check_id, passed, message FROM quality.check_result "
+            "WHERE report_id <> ? ORDER BY ALL",
+            [victim_id],
+        ).fetchall()
+    original = builders.sum_checks
+
+    def breaking(st):
+        if (st["report_id"] == victim_id).any():
+            raise ZeroDivisionError("a builder meets figures it cannot handle")
+        return original(st)
+
+    monkeypatch.setattr(builders, "sum_checks", breaking)
+    result = read_back(loc, run_pipeline(loc, workers=1))
+    assert result.exports and all(r in result.reviews for r in clean[1].reviews)
+    with duckdb.connect(str(loc.warehouse), read_only=True) as con:
+        got = con.execute(
+            "SELECT report_id, check_id, passed, message FROM quality.check_result "
+            "WHERE report_id <> ? ORDER BY ALL",
+            [victim_id],
+        ).fetchall()
+        own = con.execute(
+            "SELECT check_id, message FROM quality.check_result WHERE report_id = ?",
+            [victim_id],
+        ).fetchall()
+    assert got == expected
+    assert [c for c, _ in own if c.startswith("completeness.checks")] == [
+        "completeness.checks_not_run"
+    ]
+    assert any("ZeroDivisionError" in m and "下次运行会重试" in m for _, m in own)
+    assert _pending(loc) == {"check": 1}
+    monkeypatch.undo()
+    _finish_and_compare(loc, clean[1])
