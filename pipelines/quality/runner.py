@@ -205,12 +205,12 @@ def _build_each(
     parts: dict[str, list[pd.DataFrame]] = {}
     by_id = reports.set_index("report_id")
     for rid in report_ids:
-        department, year = by_id.at[rid, "department"], by_id.at[rid, "fiscal_year"]
-        prior = reports[
-            (reports["department"] == department) & (reports["fiscal_year"] == year - 1)
-        ]
-        context = {rid, *prior["report_id"]}
         try:
+            department, year = by_id.at[rid, "department"], by_id.at[rid, "fiscal_year"]
+            prior = reports[
+                (reports["department"] == department) & (reports["fiscal_year"] == year - 1)
+            ]
+            context = {rid, *prior["report_id"]}
             built = build_all(
                 statements[statements["report_id"].isin(context)],
                 functions[functions["report_id"].isin(context)],
