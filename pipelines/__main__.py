@@ -69,11 +69,20 @@ def main(argv: list[str] | None = None) -> int:
 
     helper.start()  # imports Great Expectations on another core while Dagster starts
 
+    from pipelines.run import LocationError, Locations, check_locations
+
+    try:
+        check_locations(Locations(raw, warehouse, out))
+    except LocationError as exc:
+        helper.finish()
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
     import dagster as dg
 
     from pipelines import definitions
     from pipelines.alerts import record_failure
-    from pipelines.run import Locations, format_summary, summarize
+    from pipelines.run import format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
     loc = Locations(raw, warehouse, out)
@@ -91,8 +100,19 @@ def main(argv: list[str] | None = None) -> int:
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
+    except Exception as exc:
+        plain = _plain_error(exc)
+        if plain is None:
+            raise
+        helper.finish()
+        print(f"错误：{plain}", file=sys.stderr)
+        return 4
     helper.finish()  # the run's resource has stopped it; this is for a run that failed early
     if not result.success:
+        plain = _plain_step_error(result)
+        if plain is not None:
+            print(f"错误：{plain}", file=sys.stderr)
+            return 4
         failed = _failures(result)
         log = record_failure(loc.out, result.run_id, "county_job", "；".join(failed))
         print(
@@ -117,12 +137,46 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _plain_error(exc: BaseException) -> BaseException | None:
+    """The error meant for the operator (a storage failure, overlapping folders) that Dagster
+    wrapped, found along the chain of causes; None for any other error (a traceback helps)."""
+    from pipelines.run import LocationError
+    from pipelines.storage import StorageError
+    from pipelines.warehouse import WarehouseBusy
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, (StorageError, LocationError, WarehouseBusy)):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def _execute(definitions, instance, force: bool):
     """Run the main job in this process: one run, whatever the number of reports. A failed step
     is returned, not raised, so that the operator (or cron) gets a summary and exit code 1."""
     job = definitions.defs.resolve_job_def("county_job")
     run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
     return job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
+
+
+_PLAIN_ERRORS = {"StorageError", "LocationError", "WarehouseBusy"}
+
+
+def _plain_step_error(result) -> str | None:
+    """A failed step's error meant for the operator (disk full, a damaged warehouse,
+    overlapping folders): its own Chinese message, without a traceback."""
+    for event in result.all_events:
+        if not event.is_step_failure or event.step_failure_data.error is None:
+            continue
+        error = event.step_failure_data.error
+        while error is not None:
+            if error.cls_name in _PLAIN_ERRORS:
+                return error.message.split(":", 1)[-1].strip()
+            error = error.cause or error.context
+    return None
 
 
 def _failures(result) -> list[str]:

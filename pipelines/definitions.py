@@ -24,6 +24,7 @@ All logic lives in plain modules (pipelines.run and below).
 # No "from __future__ import annotations": Dagster inspects the context type hints at runtime.
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -32,6 +33,7 @@ from dagster_duckdb import DuckDBResource
 from pipelines import helper
 from pipelines.alerts import record_failure
 from pipelines.discover import discover
+from pipelines.limits import limit
 from pipelines.quality.runner import FAMILIES
 from pipelines.review import FAMILY_NAMES
 from pipelines.run import (
@@ -154,7 +156,7 @@ def staged_reports(
     ]
     context.log.info(
         f"{len(outcome.staged)} staged, {outcome.unchanged} unchanged, {len(failed)} failed, "
-        f"{len(outcome.removed)} removed from raw/"
+        f"{len(outcome.removed)} removed from raw/, {len(outcome.deferred)} deferred (being copied)"
     )
     return dg.MaterializeResult(
         metadata={
@@ -163,6 +165,8 @@ def staged_reports(
             "unchanged": outcome.unchanged,
             "failed": len(failed),
             "removed": len(outcome.removed),
+            # modified within COUNTY_SETTLE_SECONDS (copies in progress): read by the next run
+            "deferred": len(outcome.deferred),
             "seconds": round(outcome.seconds, 2),
             "preview": dg.MetadataValue.md(
                 _md_table(["file", "department", "year", "statements", "error"], preview)
@@ -392,6 +396,15 @@ def raw_folder_sensor(context: dg.SensorEvaluationContext, folders: CountyFolder
     fingerprint = raw_fingerprint(raw)
     if context.cursor == fingerprint:
         return dg.SkipReason("raw/ unchanged")
+    # A copy in progress: wait until raw/ has been still for the settle time (the run would
+    # defer the file anyway), and do not record the state, so the next evaluation looks again.
+    settle = limit("settle_seconds")
+    newest = max(
+        (f.stat().st_mtime for f in raw.rglob("*") if f.is_file() and not f.is_symlink()),
+        default=0.0,
+    )
+    if newest > time.time() - settle:
+        return dg.SkipReason(f"raw/ changed less than {settle:g} s ago; waiting for copies to end")
     context.update_cursor(fingerprint)
     return dg.RunRequest(run_key=fingerprint)
 

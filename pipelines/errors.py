@@ -6,8 +6,9 @@ from __future__ import annotations
 class IngestError(Exception):
     """A file that cannot be ingested; recorded in core.ingest_error, the run goes on."""
 
-    def __init__(self, stage: str, code: str, message: str) -> None:
+    def __init__(self, stage: str, code: str, message: str, detail: str | None = None) -> None:
         super().__init__(f"[{stage}/{code}] {message}")
         self.stage = stage
         self.code = code
         self.message = message
+        self.detail = detail  # for engineers: the limit hit, the original error

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+from pipelines.storage import replace_atomically
+
 INDEX_NAME = "index.html"
 
 _CSS = """
@@ -185,5 +187,7 @@ def write_index(
 
     parts += ["</body>", "</html>", ""]
     index = out_dir / INDEX_NAME
-    index.write_text("\n".join(parts), encoding="utf-8", newline="\n")
+    # whole or not at all: a 0-byte index would pass for a written year on the next run
+    text = "\n".join(parts)
+    replace_atomically(index, lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
     return index

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 import xlsxwriter
 
 from pipelines.helper import Helper, Inline
+from pipelines.storage import replace_atomically
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -170,9 +172,11 @@ _FORMATS = {"amount": "#,##0.00", "pct": "0.00", "count": "0", "int": "0"}
 
 def read_export(con: duckdb.DuckDBPyConnection, table: ExportTable, year: int) -> pd.DataFrame:
     cols = ", ".join(c.name for c in table.columns)
-    return con.execute(
+    frame = con.execute(
         f"SELECT {cols} FROM {table.mart} WHERE fiscal_year = ? ORDER BY {table.order}", [year]
     ).df()
+    # DuckDB divides by zero to ±inf: no export shows an infinite figure (blank, null instead)
+    return frame.replace([math.inf, -math.inf], math.nan)
 
 
 def read_year(con: duckdb.DuckDBPyConnection, year: int) -> dict[str, pd.DataFrame]:
@@ -258,14 +262,14 @@ def _read_stamps(path: Path) -> dict[str, str]:
 
 
 def _replace(path: Path, write) -> None:
-    """Write through a temporary file and rename: a killed run never leaves half a file."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    write(tmp)
-    tmp.replace(path)
+    """Write through a temporary file and rename: a killed run never leaves half a file, a
+    failed write (a full disk) leaves no temporary file."""
+    replace_atomically(path, write)
 
 
 def _cell(value, kind: str):
-    if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    # NaN and ±inf become blank cells: XlsxWriter refuses them, and no figure is infinite
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or value is pd.NA:
         return None
     if kind == "bool":
         return "是" if value else "否"
@@ -279,7 +283,7 @@ def _column(series: pd.Series, kind: str) -> list:
 
 
 def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]]) -> None:
-    tmp = path.with_suffix(".tmp.xlsx")
+    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
     book = xlsxwriter.Workbook(
         str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
     )
@@ -308,8 +312,12 @@ def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]
         sheet.set_row(0, 36)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, max(n_rows, 1), len(table.columns) - 1)
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # a full disk leaves no half workbook
+        raise
 
 
 def _write_csv(path: Path, table: ExportTable, columns: list[list]) -> None:

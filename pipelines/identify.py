@@ -21,6 +21,7 @@ from pathlib import PurePosixPath
 
 from pipelines.document import Document
 from pipelines.errors import IngestError
+from pipelines.limits import MIN_FISCAL_YEAR, max_fiscal_year
 from pipelines.text import compact
 
 _ORG_SUFFIX = r"(?:人民政府办公室|人民政府|办公室|街道办事处|管理委员会|委员会|联合会|总工会|工作部|局|委|办|中心|院|所|馆|站|队|部|会|处|社|镇|乡|学校|医院|法院|检察院)"
@@ -221,9 +222,64 @@ def reject_other_documents(doc: Document) -> None:
     )
 
 
+# Signs that a document is a 部门决算 at all: a standard table's title, or an amount in 万元/元
+# ("单位：万元" over a table counts). Either may sit anywhere, so the whole text is scanned
+# (one regex pass per block, stopping at the first sign).
+_STANDARD_TABLE = re.compile(
+    r"收入支出决算(?:总)?表|收入决算表|支出决算表|财政拨款(?:收入)?支出决算(?:总)?表"
+    r"|[\"“]?三公[\"”]?经费支出(?:决算)?表|公开\s*\d{1,2}\s*表"
+)
+_AMOUNT_WITH_UNIT = re.compile(r"\d\s*(?:亿元|万元|元)|单位\s*[:：]\s*(?:万元|元)")
+_SENTENCE_PUNCT = re.compile(r"[。；;！？!?]")
+
+
+def shows_final_account(doc: Document) -> bool:
+    """Whether anything in ``doc`` says it is a final-accounts report: a title line naming
+    决算, a standard table title, or an amount with its unit. A README or notes file has none."""
+    if any("决算" in line and not _SENTENCE_PUNCT.search(line) for line in title_area(doc)):
+        return True
+    return any(
+        _STANDARD_TABLE.search(b.text) or _AMOUNT_WITH_UNIT.search(b.text) for b in doc.blocks
+    )
+
+
+def _not_a_report() -> IngestError:
+    return IngestError(
+        "identify",
+        "not_a_report",
+        "文件中既没有含“决算”的标题，也没有决算公开表的表名或以万元/元计的金额，看起来不是部门决算报告"
+        "（如说明、清单或其他资料），未入库。如放错了文件，请从 raw/ 移走；"
+        "如确是决算报告，请检查导出是否完整后重新放入 raw/。",
+    )
+
+
+def _check_year(year: int | None, doc: Document) -> None:
+    """A report must have a plausible fiscal year: without one it cannot be compared or published."""
+    if year is None:
+        raise IngestError(
+            "identify",
+            "unknown_fiscal_year",
+            "无法确定该报告的年度：标题和正文中没有“20XX年度部门决算”之类的年度，"
+            "文件也不在以年度命名的文件夹（raw/<年度>/）中。未确定年度的报告无法比较和发布，未入库。"
+            f"请把文件放到 raw/<年度>/ 下（如 raw/{max_fiscal_year() - 2}/"
+            f"{doc.source_path.rsplit('/', 1)[-1]}）后重新运行。",
+        )
+    if not MIN_FISCAL_YEAR <= year <= max_fiscal_year():
+        raise IngestError(
+            "identify",
+            "implausible_fiscal_year",
+            f"报告的年度识别为{year}年，不在可接受的范围（{MIN_FISCAL_YEAR}年至{max_fiscal_year()}年）内，"
+            "疑为标题或文件夹名有误，未入库。请核对报告标题中的年度或文件所在的年度文件夹后重新运行。",
+        )
+
+
 def identify(doc: Document) -> Identity:
-    """Department, fiscal year and region of a 部门决算; IngestError for any other document."""
+    """Department, fiscal year and region of a 部门决算; IngestError for any other document,
+    for a document with no sign of being a final-accounts report (``not_a_report``) and for a
+    report without a plausible fiscal year (``unknown_fiscal_year``, ``implausible_fiscal_year``)."""
     reject_other_documents(doc)
+    if not shows_final_account(doc):
+        raise _not_a_report()
     path_dept, path_year = from_path(doc.source_path)
     text_dept, text_year = from_content(doc)
     warnings: list[tuple[str, str]] = []
@@ -243,6 +299,7 @@ def identify(doc: Document) -> Identity:
         )
     department = text_dept or path_dept
     m = _REGION.match(department)
+    _check_year(text_year or path_year, doc)
     return Identity(
         department=department,
         fiscal_year=text_year or path_year,

@@ -206,6 +206,11 @@ def _reading_findings(rid: str, recognized_tables: list[dict]) -> list[dict]:
     return list(findings.values())
 
 
+def table_rows(table: str, rows: list[dict]) -> list[dict]:
+    """Rows reduced to the table's columns (absent ones None)."""
+    return _frame(table, rows)
+
+
 def _frame(table: str, rows: list[dict]) -> list[dict]:
     """Rows reduced to the table's columns (absent ones None)."""
     columns = [name for name, _ in TABLES[table]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from functools import lru_cache
@@ -12,6 +13,7 @@ import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
 from pipelines.exports import safe_text
+from pipelines.storage import is_storage_failure, replace_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
 SEVERITY_TITLES = {"error": "错误（须修改）", "warning": "提醒（请核对）", "info": "提示（供参考）"}
@@ -27,6 +29,7 @@ FAMILY_NAMES = {
     "reading": "表格读取",
     "text": "文字错误",
     "package": "表格与章节",
+    "extract": "数字识别",
 }
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")
@@ -34,9 +37,22 @@ _HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置
 _WIDTHS = (6, 8, 10, 60, 60, 14, 26)  # characters, as Excel stores them
 
 
+# File names are at most 255 bytes on common file systems; a stem of this many bytes leaves
+# room for the suffix and the temporary name it is written under.
+MAX_STEM_BYTES = 120
+
+
 def review_file_stem(department: str) -> str:
-    """File name of a department's review report: its name with path-unsafe characters replaced."""
-    return _UNSAFE.sub("_", department)
+    """File name of a department's review report: its name with path-unsafe characters replaced.
+
+    Where the name had to be changed (unsafe characters, or longer than ``MAX_STEM_BYTES``) a
+    hash of the original name is appended, so "甲/乙局" and "甲_乙局" get files of their own."""
+    safe = _UNSAFE.sub("_", department)
+    if safe == department and len(safe.encode()) <= MAX_STEM_BYTES:
+        return safe
+    digest = hashlib.sha256(department.encode()).hexdigest()[:8]
+    head = safe.encode()[: MAX_STEM_BYTES - len(digest) - 1].decode("utf-8", "ignore")
+    return f"{head}_{digest}"
 
 
 def verdict(errors: int, warnings: int) -> tuple[str, str]:
@@ -60,15 +76,20 @@ def write_review_reports(
     out_dir: Path,
     warehouse_label: str,
     only: set[tuple[int, str]] | None = None,
+    failures: list[tuple[int, str, str]] | None = None,
 ) -> list[Path]:
     """Write <out_dir>/<year>/<department>.html and .xlsx for every report, or for the reports
     whose (fiscal_year, department) is in ``only``; return the HTML paths written.
+
+    One report whose review cannot be written (anything but a storage failure, which stops
+    the step) does not stop the others: it is appended to ``failures`` as (year, department,
+    error) and skipped.
 
     With ``only``, the review files of keys that no longer have a report are deleted.
     """
     reports = con.execute(
         "SELECT report_id, department, fiscal_year, source_path FROM core.report "
-        "ORDER BY fiscal_year, department, report_id"
+        "WHERE fiscal_year IS NOT NULL ORDER BY fiscal_year, department, report_id"
     ).fetchall()
     if only is not None:
         wanted = {(y, d) for y, d in only}
@@ -111,43 +132,66 @@ def write_review_reports(
     for folder in sorted({out_dir / str(r[2]) for r in reports}):
         folder.mkdir(parents=True, exist_ok=True)
     for report_id, department, year, source_path in reports:
-        rows = findings.get(report_id, [])
-        errors = sum(r["severity"] == "error" for r in rows)
-        warnings = sum(r["severity"] == "warning" for r in rows)
-        text, css = verdict(errors, warnings)
-        groups = [
-            {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
-            for sev, title in SEVERITY_TITLES.items()
-            if any(r["severity"] == sev for r in rows)
-        ]
-        folder = out_dir / str(year)
-        stem = review_file_stem(department) or report_id
-        html = folder / f"{stem}.html"
-        html.write_text(
-            template.render(
-                department=department,
-                fiscal_year=year,
-                source_path=source_path,
-                warehouse=warehouse_label,
-                verdict=text,
-                verdict_class=css,
-                groups=groups,
-                families=[
-                    {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
-                    for f, n, bad in counts.get(report_id, [])
-                ],
-            ),
-            encoding="utf-8",
-        )
-        _write_xlsx(folder / f"{stem}.xlsx", department, year, text, rows)
-        written.append(html)
+        try:
+            written.append(
+                _write_one(
+                    out_dir, template, warehouse_label, report_id, department, year, source_path,
+                    findings.get(report_id, []), counts.get(report_id, []),
+                )
+            )  # fmt: skip
+        except Exception as exc:
+            if failures is None or isinstance(exc, OSError) or is_storage_failure(exc):
+                raise  # storage failures are the step's (pipelines.storage says them plainly)
+            failures.append((year, department, f"{type(exc).__name__}: {exc}"))
     return written
+
+
+def _write_one(
+    out_dir: Path,
+    template: Template,
+    warehouse_label: str,
+    report_id: str,
+    department: str,
+    year: int,
+    source_path: str,
+    rows: list[dict],
+    family_counts: list[tuple[str, int, int]],
+) -> Path:
+    """One department's review (HTML and .xlsx); returns the HTML path."""
+    errors = sum(r["severity"] == "error" for r in rows)
+    warnings = sum(r["severity"] == "warning" for r in rows)
+    text, css = verdict(errors, warnings)
+    groups = [
+        {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
+        for sev, title in SEVERITY_TITLES.items()
+        if any(r["severity"] == sev for r in rows)
+    ]
+    folder = out_dir / str(year)
+    stem = review_file_stem(department) or report_id
+    html = folder / f"{stem}.html"
+    page = template.render(
+        department=department,
+        fiscal_year=year,
+        source_path=source_path,
+        warehouse=warehouse_label,
+        verdict=text,
+        verdict_class=css,
+        groups=groups,
+        families=[
+            {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
+            for f, n, bad in family_counts
+        ],
+    )
+    # whole or not at all: a full disk leaves no 0-byte review behind
+    replace_atomically(html, lambda tmp, text=page: tmp.write_text(text, encoding="utf-8"))
+    _write_xlsx(folder / f"{stem}.xlsx", department, year, text, rows)
+    return html
 
 
 def _write_xlsx(
     path: Path, department: str, year: int, verdict_text: str, rows: list[dict]
 ) -> None:
-    tmp = path.with_suffix(".tmp.xlsx")
+    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
     book = xlsxwriter.Workbook(
         str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
     )
@@ -181,5 +225,9 @@ def _write_xlsx(
     ws.freeze_panes(4, 0)
     if rows:
         ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
-    book.close()
-    tmp.replace(path)
+    try:
+        book.close()
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half workbook left beside the reviews
+        raise

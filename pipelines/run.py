@@ -24,11 +24,13 @@ from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
 from pipelines.findings_page import read_findings, write_findings_page
 from pipelines.helper import current as current_helper
+from pipelines.limits import limit
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
 from pipelines.quality.runner import CheckOutcome, run_checks
 from pipelines.review import review_file_stem, verdict, write_review_reports
 from pipelines.stage import StageResult, stage_reports
+from pipelines.storage import is_storage_failure, plain_words
 from pipelines.transactions import transaction
 from pipelines.warehouse import (
     LoadSummary,
@@ -38,6 +40,7 @@ from pipelines.warehouse import (
     load_staged,
     log_steps,
     plan,
+    record_publish_errors,
     remove_staged,
     run_lock,
 )
@@ -89,6 +92,36 @@ class Locations:
         return self.staging_dir / f"run-{run_id}.json"
 
 
+class LocationError(ValueError):
+    """raw/ and the run's outputs overlap: refused before anything runs (Chinese message)."""
+
+
+def check_locations(loc: Locations) -> None:
+    """Refuse a warehouse or output folder inside raw/ (every run would ingest its own
+    outputs, and more each time), and raw/ inside an output folder (a run would write over or
+    sweep the reports)."""
+    raw = loc.raw_dir.resolve()
+    outputs = {
+        "数据仓库文件 WAREHOUSE": loc.warehouse.resolve(),
+        "暂存目录": loc.staging_dir.resolve(),
+        "导出目录": loc.export_dir.resolve(),
+        "审核意见目录": loc.reports_dir.resolve(),
+        "Data Docs 目录": loc.data_docs_dir.resolve(),
+    }
+    for name, path in outputs.items():
+        if path == raw or path.is_relative_to(raw):
+            raise LocationError(
+                f"{name}（{path}）位于原始文件目录 RAW（{raw}）之内：每次运行都会把自己的输出当作报告读入。"
+                "未运行任何步骤。请把 WAREHOUSE 指到 raw/ 之外（如 make run RAW=raw "
+                "WAREHOUSE=warehouse/budget.duckdb）。"
+            )
+        if raw.is_relative_to(path):
+            raise LocationError(
+                f"原始文件目录 RAW（{raw}）位于{name}（{path}）之内：运行会在报告所在的目录中写入或清理文件。"
+                "未运行任何步骤。请把报告放在输出目录之外，或把 WAREHOUSE 指到别处。"
+            )
+
+
 @dataclass
 class IngestOutcome:
     files_seen: int
@@ -96,6 +129,7 @@ class IngestOutcome:
     unchanged: int
     removed: list[str]
     seconds: float = 0.0
+    deferred: list[str] = field(default_factory=list)  # being copied: the next run reads them
 
 
 def ingest(
@@ -110,23 +144,38 @@ def ingest(
     Never writes to raw/ or to the warehouse; the result is also written to a manifest so that
     the load step can run in another process.
     """
+    check_locations(loc)
+    with plain_words("暂存读取结果", loc.staging_dir, loc.warehouse):
+        return _ingest(loc, only, force, workers, run_id)
+
+
+def _ingest(
+    loc: Locations, only: set[str] | None, force: bool, workers: int | None, run_id: str
+) -> IngestOutcome:
     started = time.perf_counter()
     _sweep_staging(loc.staging_dir)
-    files = discover(loc.raw_dir)
+    _sweep_partial_outputs(loc)
+    settle = limit("settle_seconds")
+    files = discover(loc.raw_dir)  # defers files modified within `settle` seconds
     with connect(loc.warehouse) as con:
         ensure_schema(con)
         p = plan(con, files, full=force)
     discovered = time.perf_counter()
     to_stage = p.to_stage
     if only is not None:
-        chosen = {f.source_path: f for f in files if f.source_path in only}
+        chosen = {f.source_path: f for f in files if f.source_path in only and not f.deferred}
         to_stage = (
             list(chosen.values()) if force else [f for f in to_stage if f.source_path in only]
         )
     results = stage_reports(to_stage, loc.staging_dir, workers)
     ended = time.perf_counter()
     outcome = IngestOutcome(
-        len(files), results, len(files) - len(to_stage), p.removed, ended - started
+        len(files),
+        results,
+        len(files) - len(to_stage) - len(p.deferred),
+        p.removed,
+        ended - started,
+        p.deferred,
     )
     # Reading and extraction run interleaved in the workers: split the wall time between them
     # in proportion to the CPU time each took.
@@ -146,6 +195,8 @@ def ingest(
             {
                 "files_seen": outcome.files_seen,
                 "removed": p.removed,
+                "deferred": p.deferred,
+                "settle_seconds": settle,
                 "steps": steps,
                 "results": [asdict(r) for r in results],
             },
@@ -176,6 +227,16 @@ def _sweep_staging(staging_dir: Path, older_than_hours: float = 24.0) -> None:
             continue
 
 
+def _sweep_partial_outputs(loc: Locations) -> None:
+    """Remove the temporary files a killed run left beside the reviews and exports (".x.tmp",
+    written whole then renamed into place): runs of one warehouse go one at a time, so any
+    found when a run starts is a leftover."""
+    for folder in (loc.reports_dir, loc.export_dir):
+        if folder.is_dir():
+            for leftover in folder.glob("*/.*.tmp"):
+                leftover.unlink(missing_ok=True)
+
+
 def load(loc: Locations, run_id: str = "local") -> LoadSummary:
     """Load what this run's ingest staged, in one transaction."""
     with connect(loc.warehouse) as con:
@@ -201,7 +262,14 @@ def _load(con: duckdb.DuckDBPyConnection, loc: Locations, run_id: str) -> LoadSu
     started = time.perf_counter()
     data = json.loads(manifest.read_text(encoding="utf-8"))
     results = [StageResult(**r) for r in data["results"]]
-    summary = load_staged(con, results, data["removed"], data["files_seen"])
+    summary = load_staged(
+        con,
+        results,
+        data["removed"],
+        data["files_seen"],
+        data.get("deferred", []),
+        data.get("settle_seconds", 0.0),
+    )
     steps = [tuple(s) for s in data.get("steps", [])]
     log_steps(con, [*steps, ("load", time.perf_counter() - started, len(results))])
     return summary
@@ -240,7 +308,7 @@ def update_warehouse(
 
     The integrity invariants are counted after the load (the Dagster asset check shows them).
     """
-    with connect(loc.warehouse) as con:
+    with plain_words("写入数据仓库", loc.warehouse, loc.warehouse), connect(loc.warehouse) as con:
         ensure_schema(con)
         with transaction(con):
             loaded = _load(con, loc, run_id)
@@ -258,7 +326,9 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
     def work(con: duckdb.DuckDBPyConnection) -> tuple[list[str], int]:
         only: set[Key] | None = None
         if not full:
-            reports = con.execute("SELECT fiscal_year, department FROM core.report").fetchall()
+            reports = con.execute(
+                "SELECT fiscal_year, department FROM core.report WHERE fiscal_year IS NOT NULL"
+            ).fetchall()
             missing = {
                 (y, d)
                 for y, d in reports
@@ -267,9 +337,15 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
             only = pending(con, "review") | missing
             if not only:
                 return [], 0
-        written = write_review_reports(con, loc.reports_dir, str(loc.warehouse), only=only)
+        failures: list[tuple[int, str, str]] = []
+        written = write_review_reports(
+            con, loc.reports_dir, str(loc.warehouse), only=only, failures=failures
+        )
         failpoint("reviews.written")
         clear(con, "review")
+        # one department's failed review does not stop the others; it is retried next run
+        mark(con, "review", [(y, d) for y, d, _ in failures])
+        record_publish_errors(con, "review", failures)
         return [str(p) for p in written], len(written)
 
     return _logged(loc, "reviews", work)
@@ -339,30 +415,44 @@ def publish_exports(loc: Locations, full: bool = False) -> list[str]:
             if not years:
                 return [], 0
         helper = current_helper()
-        exported = export_all(con, loc.export_dir, years=years, rewrite=full, helper=helper)
         reviews = con.execute(
-            "SELECT fiscal_year, department, source_path FROM core.report"
+            "SELECT fiscal_year, department, source_path FROM core.report "
+            "WHERE fiscal_year IS NOT NULL"
         ).fetchall()
         written: list[str] = []
-        for year, files in exported.items():
-            written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
-            # the findings page first: the index links to it
-            findings = write_findings_page(
-                loc.export_dir / str(year), year, read_findings(con, year, loc.reports_dir)
-            )
-            written.append(str(findings))
-            index = write_index(
-                loc.export_dir / str(year),
-                year,
-                files["workbook"],
-                files["tables"],
-                finish_charts(files["charts"], helper),
-                _review_entries(loc, year, reviews, files["frames"]["审核情况"]),
-            )
-            written.append(str(index))
-            failpoint("exports.year_written")
+        failures: list[tuple[int, str, str]] = []
+        done = 0
+        # Year by year: a year that cannot be exported (anything but a storage failure, which
+        # stops the step) is recorded and retried next run; the other years are published.
+        for one in sorted(all_years if years is None else years):
+            try:
+                exported = export_all(con, loc.export_dir, years={one}, rewrite=full, helper=helper)
+                for year, files in exported.items():
+                    written.extend(str(f) for f in files["written"] if f.suffix == ".xlsx")
+                    # the findings page first: the index links to it
+                    findings = write_findings_page(
+                        loc.export_dir / str(year), year, read_findings(con, year, loc.reports_dir)
+                    )
+                    written.append(str(findings))
+                    index = write_index(
+                        loc.export_dir / str(year),
+                        year,
+                        files["workbook"],
+                        files["tables"],
+                        finish_charts(files["charts"], helper),
+                        _review_entries(loc, year, reviews, files["frames"]["审核情况"]),
+                    )
+                    written.append(str(index))
+                    done += 1
+                    failpoint("exports.year_written")
+            except Exception as exc:
+                if is_storage_failure(exc):
+                    raise
+                failures.append((one, "", f"{type(exc).__name__}: {exc}"))
         clear(con, "export")
-        return written, len(exported)
+        mark(con, "export", [(y, "") for y, _, _ in failures])
+        record_publish_errors(con, "export", failures)
+        return written, done
 
     return _logged(loc, "exports", work)
 
@@ -407,11 +497,19 @@ def _logged(
 ) -> T:
     """Run one step on a warehouse connection and log its wall time in meta.step_log."""
     started = time.perf_counter()
-    with connect(loc.warehouse) as con:
+    what, folder = _OUTPUTS[step](loc)
+    with plain_words(what, folder, loc.warehouse), connect(loc.warehouse) as con:
         ensure_schema(con)
         result, items = work(con)
         log_steps(con, [(step, time.perf_counter() - started, items)])
     return result
+
+
+# step -> (what it writes, said for the bureau; where)
+_OUTPUTS: dict[str, Callable[[Locations], tuple[str, Path]]] = {
+    "reviews": lambda loc: ("写入审核意见", loc.reports_dir),
+    "exports": lambda loc: ("写入对比表和图表", loc.export_dir),
+}
 
 
 @dataclass

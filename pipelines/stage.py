@@ -11,9 +11,13 @@ import json
 import math
 import os
 import shutil
+import signal
+import threading
 import time
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,9 +29,12 @@ from pipelines.catalogue.resolver import resolver_for
 from pipelines.discover import SourceFile
 from pipelines.errors import IngestError
 from pipelines.extract import extract_document
+from pipelines.extract.guard import refusal_message, refuse_implausible
+from pipelines.extract.statement import Statement
 from pipelines.failpoints import failpoint
 from pipelines.identify import identify
-from pipelines.normalize import SourceInfo, build_tables, report_id_for
+from pipelines.limits import TooComplex, limit
+from pipelines.normalize import SourceInfo, build_tables, report_id_for, table_rows
 from pipelines.readers import read_report
 from pipelines.schema import REPORT_TABLES, arrow_schema, staging_name
 
@@ -50,25 +57,100 @@ class StageResult:
     extract_seconds: float = 0.0  # extraction, normalization and its share of staging writes
 
 
+class _OutOfTime(BaseException):
+    """Raised in the worker by its timer when one file has used up its seconds (a
+    BaseException, so that no library's ``except Exception`` swallows it)."""
+
+
+@contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the work inside after ``seconds`` (SIGALRM: pure Python and the regex engine
+    check for it; a worker stuck in C code finishes that call first). Only possible on a
+    process's main thread; elsewhere the other limits bound the work."""
+    usable = seconds > 0 and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):  # noqa: ARG001 - signal handler signature
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def extract_one(file: SourceFile) -> tuple[StageResult, dict[str, list[dict]] | None]:
-    """Read, identify, extract and normalize one report: its result and its rows per table."""
+    """Read, identify, extract and normalize one report: its result and its rows per table.
+
+    The work is bounded (pipelines.limits): past the seconds allowed per file, or past the
+    statements allowed per report, the file gets ``file_too_complex`` and the run goes on."""
     rid = report_id_for(file.source_path, file.sha256)
-    stage = "read"
     started = time.perf_counter()
-    read_done = started
+    if file.refusal is not None:  # decided by discovery (a link out of raw/, a folder link ...)
+        stage, code, message, detail = file.refusal
+        refused = StageResult(
+            file.source_path,
+            file.sha256,
+            rid,
+            False,
+            stage=stage,
+            error_code=code,
+            message=message,
+            detail=detail,
+        )
+        return refused, None
+    seconds = limit("file_seconds")
+    state = {"stage": "read", "read_done": started}
+    try:
+        with _time_limit(seconds):
+            result, rows = _extract(file, rid, state)
+    except _OutOfTime:
+        exc = TooComplex("file_seconds", seconds)
+        rows = None
+        result = StageResult(
+            file.source_path,
+            file.sha256,
+            rid,
+            False,
+            stage=state["stage"],
+            error_code=exc.code,
+            message=exc.message,
+            detail=exc.detail,
+        )
+    ended = time.perf_counter()
+    read_done = ended if state["stage"] == "read" else state["read_done"]
+    result.read_seconds = read_done - started
+    result.extract_seconds = ended - read_done
+    return result, rows
+
+
+def _extract(
+    file: SourceFile, rid: str, state: dict
+) -> tuple[StageResult, dict[str, list[dict]] | None]:
     try:
         # the bytes read must be those discovery hashed (a file still being copied is not)
         doc = read_report(
             file.path, file.source_path, file.attachments, expected_sha256=file.sha256
         )
-        read_done = time.perf_counter()
-        stage = "extract"
+        state["read_done"] = time.perf_counter()
+        state["stage"] = "extract"
+        longest = max(doc.blocks, key=lambda b: len(b.text), default=None)
+        if longest is not None and len(longest.text) > limit("line_chars"):
+            raise TooComplex("line_chars", len(longest.text), longest.location)
         identity = identify(doc)
         catalogue = Catalogue.load()
         statements, recognized, projects = extract_document(
             doc, identity.fiscal_year, resolver_for(catalogue)
         )
-        stage = "normalize"
+        if len(statements) > limit("statements"):
+            raise TooComplex("statements", len(statements))
+        statements, flagged = refuse_implausible(statements)
+        state["stage"] = "normalize"
         rows = build_tables(
             SourceInfo(file.source_path, file.sha256, file.size),
             doc,
@@ -78,6 +160,7 @@ def extract_one(file: SourceFile) -> tuple[StageResult, dict[str, list[dict]] | 
             recognized,
             projects,
         )
+        rows["quality.check_result"].extend(_refusal_findings(rid, statements, flagged))
         result = StageResult(
             file.source_path,
             file.sha256,
@@ -97,6 +180,7 @@ def extract_one(file: SourceFile) -> tuple[StageResult, dict[str, list[dict]] | 
             stage=exc.stage,
             error_code=exc.code,
             message=exc.message,
+            detail=exc.detail,
         )
     except Exception as exc:  # a bug or an input we did not foresee: keep the run going, report it
         rows = None
@@ -105,17 +189,35 @@ def extract_one(file: SourceFile) -> tuple[StageResult, dict[str, list[dict]] | 
             file.sha256,
             rid,
             False,
-            stage=stage,
+            stage=state["stage"],
             error_code="unexpected_error",
             message=f"处理该文件时出现未预期的错误（{type(exc).__name__}），其他文件不受影响。请将此文件提供给数据工程师排查。",
             detail=traceback.format_exc(limit=8),
         )
-    ended = time.perf_counter()
-    if stage == "read":
-        read_done = ended
-    result.read_seconds = read_done - started
-    result.extract_seconds = ended - read_done
     return result, rows
+
+
+def _refusal_findings(rid: str, kept: list[Statement], flagged: list[Statement]) -> list[dict]:
+    """Warnings (quality.check_result, family ``extract``, kept across runs like the identity
+    findings) for figures refused at extraction."""
+    ids = {id(st) for st in kept}
+    return table_rows(
+        "quality.check_result",
+        [
+            {
+                "report_id": rid,
+                "check_id": "extract.implausible_figure",
+                "family": "extract",
+                "severity": "warning",
+                "passed": False,
+                "message": refusal_message(st, dropped=id(st) not in ids),
+                "source_text": st.source_text,
+                "source_location": st.source_location,
+                "statement_no": st.statement_no if id(st) in ids else None,
+            }
+            for st in flagged
+        ],
+    )
 
 
 def stage_chunk(files: list[SourceFile], staging_root: Path) -> list[StageResult]:

@@ -27,9 +27,18 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     _open.add(id(con))
     try:
         yield
-        con.execute("COMMIT")
+        _commit(con)
     except BaseException:
-        con.execute("ROLLBACK")
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            # A COMMIT that failed (a full disk) has already ended the transaction: the error
+            # to report is the COMMIT's, not "cannot rollback - no transaction is active".
+            pass
         raise
     finally:
         _open.discard(id(con))
+
+
+def _commit(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("COMMIT")

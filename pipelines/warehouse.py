@@ -22,6 +22,7 @@ from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
 from pipelines.schema import INGEST_ERROR_COLUMNS, REPORT_TABLES, TABLES, staging_name
 from pipelines.stage import StageResult
+from pipelines.storage import explain
 from pipelines.transactions import transaction
 
 SCHEMAS = ("core", "quality", "mart", "meta")
@@ -55,6 +56,9 @@ def connect(
             return con
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
+                plain = explain(exc, "打开数据仓库", path, path)
+                if plain is not None:
+                    raise plain from exc
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(
@@ -118,6 +122,10 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     )
     con.execute(PENDING_DDL)
     con.execute(
+        "CREATE TABLE IF NOT EXISTS meta.publish_error (step VARCHAR, fiscal_year INTEGER, "
+        "department VARCHAR, message VARCHAR, detail VARCHAR, logged_at TIMESTAMP)"
+    )
+    con.execute(
         "CREATE TABLE IF NOT EXISTS meta.step_log "
         "(logged_at TIMESTAMP, step VARCHAR, seconds DOUBLE, items INTEGER)"
     )
@@ -132,11 +140,45 @@ def log_steps(con: duckdb.DuckDBPyConnection, steps: list[tuple[str, float, int]
     )
 
 
+# what each step publishes, and what else goes on being published, for the message
+_PUBLISHED = {"review": ("审核意见", "其他部门"), "export": ("对比表和图表", "其他年度")}
+
+
+def record_publish_errors(
+    con: duckdb.DuckDBPyConnection, step: str, failures: list[tuple[int, str, str]]
+) -> None:
+    """meta.publish_error holds what the latest run of ``step`` could not write, per
+    department and year (Chinese message; the error in ``detail``); the rest was published."""
+    con.execute("DELETE FROM meta.publish_error WHERE step = ?", [step])
+    if not failures:
+        return
+    now = datetime.now()
+    con.executemany(
+        "INSERT INTO meta.publish_error VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (
+                step,
+                year,
+                department,
+                (
+                    f"{department} {year}年度的{_PUBLISHED[step][0]}未能生成，"
+                    f"{_PUBLISHED[step][1]}不受影响，下次运行会重试。"
+                    "如反复出现，请将此信息交给数据工程师排查。"
+                ).strip(),
+                detail,
+                now,
+            )
+            for year, department, detail in failures
+        ],
+    )
+
+
 @dataclass
 class Plan:
     to_stage: list[SourceFile]
     unchanged: list[SourceFile]
     removed: list[str]  # source paths in the warehouse that are no longer in raw/
+    deferred: list[str] = field(default_factory=list)  # being copied: left for the next run
 
 
 def plan(con: duckdb.DuckDBPyConnection, files: list[SourceFile], full: bool = False) -> Plan:
@@ -156,13 +198,24 @@ def plan(con: duckdb.DuckDBPyConnection, files: list[SourceFile], full: bool = F
         ).fetchall()
         if present.get(kept) is None or present.get(kept) != loaded.get(kept)
     }
+    # A report without a fiscal year (kept by an older version) is read again: it is refused now.
+    retry |= {
+        path
+        for (path,) in con.execute(
+            "SELECT source_path FROM core.report WHERE fiscal_year IS NULL"
+        ).fetchall()
+    }
     to_stage = [
-        f for f in files if full or known.get(f.source_path) != f.sha256 or f.source_path in retry
+        f
+        for f in files
+        if not f.deferred
+        and (full or known.get(f.source_path) != f.sha256 or f.source_path in retry)
     ]
     staged = {f.source_path for f in to_stage}  # a set: a list lookup here was O(files²)
-    unchanged = [f for f in files if f.source_path not in staged]
+    unchanged = [f for f in files if f.source_path not in staged and not f.deferred]
     removed = sorted(p for p in known if p not in present)
-    return Plan(to_stage, unchanged, removed)
+    deferred = [f.source_path for f in files if f.deferred]
+    return Plan(to_stage, unchanged, removed, deferred)
 
 
 @dataclass
@@ -174,8 +227,23 @@ class LoadSummary:
     rows: dict[str, int] = field(default_factory=dict)
 
 
+DEFERRED_CODE = "file_in_transfer"
+
+
+def deferred_message(settle: float) -> str:
+    return (
+        f"文件在本次运行开始前 {settle:g} 秒内刚被修改，可能仍在复制或传输中，本次暂不读取，"
+        "下次运行时自动读取（已入库的旧版本保留不变）。如传输已完成，稍后重新运行即可。"
+    )
+
+
 def load_staged(
-    con: duckdb.DuckDBPyConnection, results: list[StageResult], removed: list[str], files_seen: int
+    con: duckdb.DuckDBPyConnection,
+    results: list[StageResult],
+    removed: list[str],
+    files_seen: int,
+    deferred: list[str] | None = None,
+    settle: float = 0.0,
 ) -> LoadSummary:
     """Replace the rows of every staged file (and drop removed files) in one transaction
     (the caller's, when it holds one: see pipelines.transactions).
@@ -226,6 +294,16 @@ def load_staged(
                     (r.source_path, r.sha256, r.stage, r.error_code, r.message, r.detail)
                     for r in failed
                 ],
+            )
+        if deferred:
+            # A note, not a version: the hash is empty, so the next run reads the file; the
+            # rows of a version loaded before stay until then.
+            con.executemany(
+                "DELETE FROM core.ingest_error WHERE source_path = ?", [[p] for p in deferred]
+            )
+            con.executemany(
+                "INSERT INTO core.ingest_error VALUES (?, '', 'discover', ?, ?, NULL)",
+                [(p, DEFERRED_CODE, deferred_message(settle)) for p in deferred],
             )
         con.execute(
             "INSERT INTO meta.load_log VALUES (now(), ?, ?, ?, ?)",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from pipelines.catalogue import Catalogue, Resolver
+
+# Tests write reports and run at once: nothing they plant is a copy in progress (the tests of
+# deferral set their own value).
+os.environ["COUNTY_SETTLE_SECONDS"] = "0"
 
 PROJECT = Path(__file__).resolve().parents[1]
 REAL_CORPUS = PROJECT.parent / "shared" / "corpus" / "real"

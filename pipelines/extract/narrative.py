@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from pipelines.catalogue import Resolver
@@ -24,10 +25,25 @@ from pipelines.extract.vocabulary import (
 )
 
 _NUMBER = re.compile(r"(?<![\d.])(-?\d[\d,]*(?:\.\d+)?)")
+# A figure printed in a form no amount takes: a float's spelling ("NaN", "inf"), scientific
+# notation ("1.7995e2"), capital numerals ("叁佰陆拾伍点陆"). Before a unit it is an unreadable
+# figure: recorded as such, and its share or change never goes to a neighbouring figure.
+_UNREADABLE = re.compile(
+    r"(?<![A-Za-z])[+-]?(?:nan|inf(?:inity)?)(?![A-Za-z])"
+    r"|(?<![\d.])\d[\d,]*(?:\.\d+)?[eE][+-]?\d+"
+    r"|[壹贰叁肆伍陆柒捌玖拾佰仟][零〇壹贰叁肆伍陆柒捌玖拾佰仟萬点]*",
+    re.IGNORECASE,
+)
+# The note on such a figure's statement; pipelines.extract.guard takes it out with a warning.
+UNREADABLE = "unreadable_figure"
+_DECREASE_MARK = "△"  # "△6238.99": a decrease, as accounts print it
 _UNIT = re.compile(rf"\s*(亿元|万元|元|%|{COUNT_UNITS})")
 _DELIMS = "，,；;：:、"
 _SENTENCE_END = "。!?！？"
-_NAME = r"(?:[^()\s,，。；;:：、\"]|\((?!类\)|款\)|项\))[^()]{1,8}\))+?"
+# A subject name is at most a few dozen characters: bounded, so that finding the paths of a
+# long paragraph costs linear time (an unbounded lazy name rescanned the rest of the text
+# from every position).
+_NAME = r"(?:[^()\s,，。；;:：、\"]|\((?!类\)|款\)|项\))[^()]{1,8}\)){1,60}?"
 _PATH = re.compile(
     rf"(?P<c>{_NAME})\s*\(类\)(?:\s*(?P<k>{_NAME})\s*\(款\))?(?:\s*(?P<x>{_NAME})\s*\(项\))?"
 )
@@ -121,7 +137,7 @@ def normalize_with_map(original: str) -> tuple[str, list[int]]:
 class _Token:
     start: int
     end: int
-    value: float
+    value: float | None  # None: an unreadable figure ("NaN万元", "叁佰…万元")
     text: str
     unit: str | None
 
@@ -146,7 +162,7 @@ class NarrativeExtractor:
     ) -> list[Statement]:
         norm, back = normalize_with_map(original)
         state = _ParagraphState()
-        paths = [(m.start(), m.end(), m) for m in _PATH.finditer(norm)]
+        paths = [(m.start(), m.end(), m) for m in _PATH.finditer(norm)] if "(类)" in norm else []
         if not paths and self.carry is not None:
             # "1、X（类）Y（款）Z（项）。" alone, its figures in the next paragraph (layouts
             # that break after the item's title): the path still governs them.
@@ -217,34 +233,47 @@ class NarrativeExtractor:
                 head_metric = found[0]
                 topic = found
 
+        next_delim = _NextDelim(norm, s_end)
+        blocked = False  # after an unreadable figure, until the next readable amount
         for tok in tokens:
-            left_start = max(cursor, _last_delim(norm, s_start, tok.start))
+            if tok.value is None:
+                # "NaN万元，占12%": the share belongs to the unreadable figure, not the one before
+                self._unreadable(tok, norm, cursor, s_start, new)
+                cursor = tok.end
+                blocked = True
+                last_change = []
+                continue
+            # the last delimiter since the previous figure (a delimiter before it changes nothing)
+            left_start = max(cursor, _last_delim(norm, max(cursor, s_start), tok.start))
             governing = _governing_path(paths, tok.start, s_start)
             if governing is not None and governing[1] > left_start:
                 left_start = governing[1]
             raw_left = norm[left_start : tok.start]
             cursor = tok.end
             label = clean_label(raw_left)
-            shared = _SHARED_QUALIFIER.search(norm, s_start, left_start)
-            if shared and shared.end() == left_start and label.startswith("支出"):
-                # "财政拨款收入总计、支出总计均为X": the qualifier names both totals.
-                label = clean_label(shared.group("q") + label)
-            right = norm[tok.end : _next_delim(norm, tok.end, s_end)]
+            if label.startswith("支出"):
+                shared = _SHARED_QUALIFIER.search(norm, s_start, left_start)
+                if shared and shared.end() == left_start:
+                    # "财政拨款收入总计、支出总计均为X": the qualifier names both totals.
+                    label = clean_label(shared.group("q") + label)
+            right = norm[tok.end : next_delim(tok.end)]
 
             if tok.unit in ("万元", "元", "亿元") or tok.unit is None:
                 if _THRESHOLD_LEFT.search(raw_left.strip()) or _THRESHOLD_RIGHT.match(
-                    norm[tok.end :]
+                    norm[tok.end : tok.end + 40]
                 ):
                     continue  # "单价50万元以上": a threshold, not a figure
                 amount = _to_wan(tok.value, tok.unit)
                 change = _CHANGE_VERB.search(label)
+                if tok.unit is not None:
+                    blocked = False  # a readable amount: what follows is about it
                 if tok.unit is None:
                     # A bare number counts only as an amount after "为" with a known metric.
                     if not raw_left.rstrip().endswith(("为", "是")) or change:
                         # A rate printed without "%": "占 76.23", "完成年初预算的 82.48",
                         # "增长13.95" right after a stated change.
                         left = raw_left.rstrip()
-                        if (
+                        if not blocked and (
                             left.endswith("占")
                             or _SHARE.search(left)
                             or _COMPLETION.search(left)
@@ -267,7 +296,14 @@ class NarrativeExtractor:
                         [] if is_generic(target_label) else metrics_for_label(target_label, section)
                     )
                     last_change = self._attach_change(
-                        metrics, sign * amount, state, new, target_label, tok, governing
+                        # the verb gives the sign: "减少△6238.99" is a decrease, not two
+                        metrics,
+                        sign * abs(amount),
+                        state,
+                        new,
+                        target_label,
+                        tok,
+                        governing,
                     )
                     for st in last_change:
                         _cite(st, quote)
@@ -322,7 +358,10 @@ class NarrativeExtractor:
                 if metrics:
                     topic = metrics
             elif tok.unit == "%":
-                self._percent(tok, raw_left, state, sentence_stmts, last_change, head_metric, quote)
+                if not blocked:
+                    self._percent(
+                        tok, raw_left, state, sentence_stmts, last_change, head_metric, quote
+                    )
             else:
                 metric = count_metric(tok.unit, label, right)
                 new(
@@ -336,12 +375,25 @@ class NarrativeExtractor:
                 topic = metrics_for_label(label, section) or topic
         self._flat_clauses(norm[s_start:s_end], state, sentence_stmts, quote)
 
+    def _unreadable(self, tok, norm, cursor, s_start, new) -> None:
+        """Record an unreadable figure as a statement without a value and with a warning, so
+        that the bureau sees it and nothing it says is given to another figure."""
+        left = norm[max(cursor, _last_delim(norm, max(cursor, s_start), tok.start)) : tok.start]
+        st = new(
+            clean_label(left) or tok.text,
+            None,
+            unit=tok.unit,
+            value_text=tok.text,
+        )
+        st.resolution_warning = UNREADABLE
+
     # -- attachments --------------------------------------------------------------------
     def _percent(self, tok, raw_left, state, sentence_stmts, last_change, head_metric, quote=""):
         left = raw_left.strip()
-        values = [s for s in sentence_stmts if s.amount_wan is not None] or [
-            s for s in state.statements if s.amount_wan is not None
-        ]
+        # the last figure with an amount, of the sentence, else of the paragraph (found from the
+        # end: building the whole list for every rate was quadratic in a long paragraph)
+        last = _last_amount(sentence_stmts) or _last_amount(state.statements)
+        values = [last] if last is not None else []
         change = _CHANGE_VERB.search(clean_label(left))
         if _COMPLETION.search(left):
             if values:
@@ -402,7 +454,8 @@ class NarrativeExtractor:
         """Attach a stated change to its figure in the same paragraph, else record it alone."""
         attached: list[Statement] = []
         if not metrics:
-            values = [s for s in state.statements if s.amount_wan is not None]
+            last = _last_amount(state.statements)
+            values = [last] if last is not None else []
             if values and values[-1].change_wan is None:
                 values[-1].change_wan = change
                 return [values[-1]]
@@ -439,10 +492,10 @@ class NarrativeExtractor:
 
     def _flat_clauses(self, text, state, sentence_stmts, quote=""):
         """ "…与上年持平": a zero change for the named metric or for the last figure."""
-        for m in re.finditer(r"([^，,；;。]*?)持平", text):
-            if "预算" in m.group(1):
+        for clause in _flat_labels(text):
+            if "预算" in clause:
                 continue  # "决算数与预算数基本持平" compares with the budget, not the prior year
-            label = clean_label(m.group(1))
+            label = clean_label(clause)
             metrics = [] if is_generic(label) else metrics_for_label(label)
             targets = []
             for metric in metrics:
@@ -538,12 +591,43 @@ def _function_metric(section: str) -> str:
 
 
 def _governing_path(paths, position: int, sentence_start: int):
-    """The last subject path that ends before ``position`` (a path governs its paragraph)."""
-    best = None
-    for start, end, m in paths:
-        if end <= position:
-            best = (start, end, m)
-    return best
+    """The last subject path that ends before ``position`` (a path governs its paragraph).
+    Paths are found left to right without overlap, so their ends ascend: a binary search."""
+    i = bisect_right(paths, position, key=lambda p: p[1])
+    return paths[i - 1] if i else None
+
+
+def _last_amount(statements: list[Statement]) -> Statement | None:
+    return next((s for s in reversed(statements) if s.amount_wan is not None), None)
+
+
+_FLAT_STOPS = "，,；;。"
+
+
+def _flat_labels(text: str):
+    """The clause before each "持平" (from the previous stop or 持平), as
+    ``re.finditer(r"([^，,；;。]*?)持平")`` gives it, in linear time."""
+    start = 0
+    i = text.find("持平")
+    while i >= 0:
+        clause_start = max([start] + [text.rfind(c, start, i) + 1 for c in _FLAT_STOPS])
+        yield text[clause_start:i]
+        start = i + 2
+        i = text.find("持平", start)
+
+
+class _NextDelim:
+    """``_next_delim(norm, pos, end)`` for ascending positions, each character scanned once."""
+
+    def __init__(self, norm: str, end: int) -> None:
+        self.norm, self.end = norm, end
+        self.scanned_from, self.found = -1, -1
+
+    def __call__(self, pos: int) -> int:
+        if not (self.scanned_from <= pos <= self.found):
+            self.scanned_from = pos
+            self.found = _next_delim(self.norm, pos, self.end)
+        return self.found
 
 
 # "决算数大于年初预算数", "决算数小于预算数", "决算数同预算数持平": what the words say of the
@@ -595,22 +679,57 @@ def _dangling_level(norm: str, paths: list) -> bool:
 
 
 def _tokens(norm: str, start: int, end: int):
+    unreadable = _unreadable_tokens(norm, start, end)
+    bad = next(unreadable, None)
     for m in _NUMBER.finditer(norm, start, end):
+        while bad is not None and bad.end <= m.start():
+            yield bad
+            bad = next(unreadable, None)
+        if bad is not None and bad.start < m.end():
+            continue  # the digits of "1.7995e2万元": part of an unreadable figure
         after = norm[m.end() : m.end() + 6]
         if re.match(r"\s*(?:年|月|日|号|岁|周岁|次会议)", after):
             continue
-        unit_m = _UNIT.match(norm, m.end(), end)
+        tok_start, num_end, negative = m.start(), m.end(), False
+        # accounting negatives: "(1,706.99)万元" (decimals, so that "(1)" stays a list
+        # marker) and "△6238.99万元"
+        if (
+            m.start() > start
+            and norm[m.start() - 1] == "("
+            and norm.startswith(")", m.end())
+            and "." in m.group(1)
+            and not m.group(1).startswith("-")
+        ):
+            tok_start, num_end, negative = m.start() - 1, m.end() + 1, True
+        elif m.start() > start and norm[m.start() - 1] == _DECREASE_MARK:
+            tok_start, negative = m.start() - 1, not m.group(1).startswith("-")
+        unit_m = _UNIT.match(norm, num_end, end)
         unit = unit_m.group(1) if unit_m else None
         if unit == "台" and norm.startswith("(套)", unit_m.end()):
             unit_end = unit_m.end() + 3
             unit = "台(套)"
         else:
-            unit_end = unit_m.end() if unit_m else m.end()
+            unit_end = unit_m.end() if unit_m else num_end
         try:
             value = float(m.group(1).replace(",", ""))
         except ValueError:
             continue
-        yield _Token(m.start(), unit_end, value, m.group(1), unit)
+        text = m.group(1)
+        if negative:
+            value, text = -value, "-" + text
+        yield _Token(tok_start, unit_end, value, text, unit)
+    while bad is not None:
+        yield bad
+        bad = next(unreadable, None)
+
+
+def _unreadable_tokens(norm: str, start: int, end: int):
+    """Figures that cannot be read (see _UNREADABLE), as tokens without a value, where a unit
+    follows them (elsewhere such text is no figure at all)."""
+    for m in _UNREADABLE.finditer(norm, start, end):
+        unit_m = _UNIT.match(norm, m.end(), end)
+        if unit_m is not None:
+            yield _Token(m.start(), unit_m.end(), None, m.group(), unit_m.group(1))
 
 
 def _decimals(number_text: str) -> int:
@@ -640,13 +759,36 @@ def _next_delim(norm: str, lo: int, hi: int) -> int:
     return hi
 
 
+# A sentence longer than this is cut (at its last clause delimiter before the length, else
+# between two characters that are not digits): every figure quotes its sentence, so an
+# endless "sentence" would make every quote, and every quote's search, as long as the text.
+# Real sentences stay far below it.
+MAX_SENTENCE_CHARS = 5000
+
+
 def _sentence_spans(norm: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for i, ch in enumerate(norm):
         if ch in _SENTENCE_END:
-            spans.append((start, i + 1))
+            spans.extend(_bounded(norm, start, i + 1))
             start = i + 1
     if start < len(norm) and norm[start:].strip():
-        spans.append((start, len(norm)))
+        spans.extend(_bounded(norm, start, len(norm)))
+    return spans
+
+
+def _bounded(norm: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans = []
+    while end - start > MAX_SENTENCE_CHARS:
+        cut = _last_delim(norm, start + MAX_SENTENCE_CHARS // 2, start + MAX_SENTENCE_CHARS)
+        if cut == start + MAX_SENTENCE_CHARS // 2:  # no delimiter: do not split a number
+            cut = start + MAX_SENTENCE_CHARS
+            while cut > start + 1 and (
+                norm[cut - 1] in "0123456789.,-" or norm[cut] in "0123456789.,%"
+            ):
+                cut -= 1
+        spans.append((start, cut))
+        start = cut
+    spans.append((start, end))
     return spans

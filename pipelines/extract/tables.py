@@ -24,7 +24,9 @@ FISCAL_VARIANT = {
     "carryover_begin": "fiscal_carryover_begin",
     "carryover_end": "fiscal_carryover_end",
 }
-_NUM = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
+# Accounting negatives count: "(1,706.99)" (either width of bracket; with decimals, so that
+# a "(1)" row marker stays text) and "△6238.99".
+_NUM = re.compile(r"^(?:[-△]?\d[\d,]*(?:\.\d+)?|[(（]\d[\d,]*\.\d+[)）])$")
 _CODE_JOINED = re.compile(r"^(2\d{2}(?:\d{2}){0,2})(?:\s+(\S.*))?$")
 
 # What the recognizer calls each table (by words in its title), most specific first.
@@ -91,7 +93,10 @@ def _is_number(cell: str) -> bool:
 
 
 def _number(cell: str) -> float:
-    return float(cell.replace(",", "").replace(" ", ""))
+    text = cell.replace(",", "").replace(" ", "")
+    if text[:1] in "(（△":  # an accounting negative (see _NUM)
+        return -float(text.strip("()（）△"))
+    return float(text)
 
 
 class TableExtractor:

@@ -137,10 +137,11 @@ def share_checks(st: pd.DataFrame) -> pd.DataFrame:
     by_metric = _group(amounts, "report_id", "metric")
     by_label = _group(amounts, "report_id", "label")
     group_members: dict[tuple, list[tuple[Row, float, float]]] = {}
+    firsts: dict[int, _Firsts] = {}  # per candidate list, built once (was a scan per share)
     for r in amounts:
         if r.share_pct is None or r.share_of is None:
             continue
-        whole = _find_whole(by_metric, by_label, r)
+        whole = _find_whole(by_metric, by_label, r, firsts)
         if whole is None:
             continue
         iv = share_interval(
@@ -179,17 +180,37 @@ def share_checks(st: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows, "share")
 
 
-def _find_whole(by_metric: dict, by_label: dict, r) -> object | None:
+class _Firsts:
+    """The first two candidates of one list by block, by part and overall: two, because the
+    first may be the share's own statement. Linear to build; each look-up is constant."""
+
+    def __init__(self, candidates: list) -> None:
+        self.by_block: dict[object, list] = {}
+        self.by_part: dict[object, list] = {}
+        self.overall: list = candidates[:2]
+        for w in candidates:
+            for index, key in ((self.by_block, w.block_index), (self.by_part, w.part)):
+                firsts = index.setdefault(key, [])
+                if len(firsts) < 2:
+                    firsts.append(w)
+
+
+def _find_whole(by_metric: dict, by_label: dict, r, firsts: dict[int, _Firsts]) -> object | None:
     """The figure a share is of: same block first, then the same part, then anywhere in the report."""
     same = by_metric.get((r.report_id, r.share_of)) or by_label.get((r.report_id, r.share_of)) or []
-    same = [w for w in same if w.statement_no != r.statement_no]
+    if not same:
+        return None
+    index = firsts.get(id(same))
+    if index is None:
+        index = firsts[id(same)] = _Firsts(same)
     for subset in (
-        [w for w in same if w.block_index == r.block_index],
-        [w for w in same if w.part == r.part],
-        same,
+        index.by_block.get(r.block_index, ()),
+        index.by_part.get(r.part, ()),
+        index.overall,
     ):
-        if subset:
-            return subset[0]
+        for w in subset:
+            if w.statement_no != r.statement_no:
+                return w
     return None
 
 

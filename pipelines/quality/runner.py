@@ -123,8 +123,11 @@ def run_checks(
             # Batches bound the memory a whole province's checks take (frames, GX results).
             # The helper process validates one batch while the next is built.
             submitted: tuple[dict[str, pd.DataFrame], int] | None = None
+            unchecked: list[tuple[str, str]] = []  # (report_id, error) whose checks failed
             for start in range(0, len(ordered), CHECK_BATCH_REPORTS):
-                frames = _build_batch(con, ordered[start : start + CHECK_BATCH_REPORTS], timings)
+                frames = _build_batch(
+                    con, ordered[start : start + CHECK_BATCH_REPORTS], timings, unchecked
+                )
                 if submitted is not None:
                     _store_batch(con, *submitted, helper, timings)
                 submitted = (frames, helper.submit(VALIDATE, frames))
@@ -139,15 +142,23 @@ def run_checks(
             clear(con, "check")
             mark(con, "marts", checked_keys)
             mark(con, "review", checked_keys)
+            _record_unchecked(con, unchecked)
     finally:
         con.unregister("check_target")
     return _outcome(con, len(target), timings, docs_dir if target else None)
 
 
 def _build_batch(
-    con: duckdb.DuckDBPyConnection, report_ids: list[str], timings: dict[str, float]
+    con: duckdb.DuckDBPyConnection,
+    report_ids: list[str],
+    timings: dict[str, float],
+    unchecked: list[tuple[str, str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The check frames (one per family) of some reports."""
+    """The check frames (one per family) of some reports.
+
+    Built for the whole batch at once; should that fail, report by report, so that one report
+    whose figures break a builder does not leave the others unchecked: it goes to
+    ``unchecked`` with the error (when given; otherwise the error propagates)."""
     started = time.perf_counter()
     con.register("check_batch", pa.table({"report_id": pa.array(report_ids, pa.string())}))
     try:
@@ -167,12 +178,83 @@ def _build_batch(
     finally:
         con.unregister("check_batch")
     wanted = set(report_ids)
+    catalogue = Catalogue.load()
+    try:
+        built = build_all(statements, functions, reports, catalogue)
+    except Exception:
+        if unchecked is None:
+            raise
+        built = _build_each(statements, functions, reports, catalogue, report_ids, unchecked)
     frames = {
         family: frame[frame["report_id"].isin(wanted)].reset_index(drop=True)
-        for family, frame in build_all(statements, functions, reports, Catalogue.load()).items()
+        for family, frame in built.items()
     }
     timings["build"] += time.perf_counter() - started
     return frames
+
+
+def _build_each(
+    statements: pd.DataFrame,
+    functions: pd.DataFrame,
+    reports: pd.DataFrame,
+    catalogue: Catalogue,
+    report_ids: list[str],
+    unchecked: list[tuple[str, str]],
+) -> dict[str, pd.DataFrame]:
+    """build_all per report (with last year's report, which its prior-year checks read)."""
+    parts: dict[str, list[pd.DataFrame]] = {}
+    by_id = reports.set_index("report_id")
+    for rid in report_ids:
+        try:
+            department, year = by_id.at[rid, "department"], by_id.at[rid, "fiscal_year"]
+            prior = reports[
+                (reports["department"] == department) & (reports["fiscal_year"] == year - 1)
+            ]
+            context = {rid, *prior["report_id"]}
+            built = build_all(
+                statements[statements["report_id"].isin(context)],
+                functions[functions["report_id"].isin(context)],
+                reports[reports["report_id"].isin(context)],
+                catalogue,
+            )
+        except Exception as exc:
+            unchecked.append((rid, f"{type(exc).__name__}: {exc}"))
+            continue
+        for family, frame in built.items():
+            parts.setdefault(family, []).append(frame[frame["report_id"] == rid])
+    frames = {}
+    for family, pieces in parts.items():
+        frame = pd.concat(pieces, ignore_index=True)
+        # row ids name rows in the validation results: unique again after the concatenation
+        frame["row_id"] = [f"{family}-{i}" for i in range(len(frame))]
+        frames[family] = frame
+    return frames
+
+
+def _record_unchecked(con: duckdb.DuckDBPyConnection, unchecked: list[tuple[str, str]]) -> None:
+    """A warning per report whose checks could not be built, and its checks retried next run."""
+    if not unchecked:
+        return
+    con.executemany(
+        "INSERT INTO quality.check_result (report_id, check_id, family, severity, passed, "
+        "message, source_location) VALUES (?, 'completeness.checks_not_run', "
+        "'completeness', 'warning', false, ?, '')",
+        [
+            (
+                rid,
+                "该报告的自动检查未能完成（检查程序遇到了无法处理的数据），其他报告照常检查和发布；"
+                "下次运行会重试。如反复出现，请将该报告交给数据工程师排查"
+                f"（技术信息：{detail[:300]}）。",
+            )
+            for rid, detail in unchecked
+        ],
+    )
+    keys = con.execute(
+        "SELECT fiscal_year, department FROM core.report WHERE report_id IN "
+        "(SELECT unnest(?::VARCHAR[]))",
+        [[rid for rid, _ in unchecked]],
+    ).fetchall()
+    mark(con, "check", keys)
 
 
 def _store_batch(

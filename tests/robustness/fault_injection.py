@@ -557,7 +557,18 @@ def bad_inputs_sweep(root: Path) -> InputsOutcome:
     (raw / ti.DOCX).unlink()
     xlsm = f"{ti.YEAR}/含宏的决算公开表.xlsm"
     (raw / xlsm).write_bytes(ti._with_excel_macros((raw / ti.ATTACHMENT).read_bytes()))
+    # The cases of issue 17 (tests/robustness/test_stray_files.py, test_bounded_work.py,
+    # test_numbers.py): source path -> (expected code, stage); limits lowered for the run.
+    stray = _plant_stray_files(raw, text, ti.YEAR)
+    odd_figures = f"{ti.YEAR}/云山县某局.txt"
+    (raw / odd_figures).write_text(
+        text.replace("云溪县", "云山县").replace(
+            "\n", f"\n本年收入合计{'9' * 400}万元。其他支出NaN万元，占12.34%。\n", 1
+        ),
+        encoding="utf-8",
+    )
     good = {
+        odd_figures: None,  # loaded; its absurd and unreadable figures refused with warnings
         f"{ti.YEAR}/{odd_name}": base.reports[ti.TXT][:3],
         docm: base.reports[ti.DOCX][:3],
         ti.WITH_ATTACHMENT: base.reports[ti.WITH_ATTACHMENT][:3],
@@ -568,12 +579,19 @@ def bad_inputs_sweep(root: Path) -> InputsOutcome:
     saved += (sheet_reader.MAX_UNCOMPRESSED_BYTES,)
     readers.MAX_FILE_BYTES = limit
     docx_reader.MAX_UNCOMPRESSED_BYTES = sheet_reader.MAX_UNCOMPRESSED_BYTES = bomb_limit
+    saved_env = {k: os.environ.get(k) for k in _LOWERED_LIMITS}
+    os.environ.update(_LOWERED_LIMITS)
     try:  # one process: the lowered limits hold in the readers
         loc = Locations(raw, root / "warehouse" / "budget.duckdb")
         summary = run_pipeline(loc, workers=1)
     finally:
         readers.MAX_FILE_BYTES, docx_reader.MAX_UNCOMPRESSED_BYTES = saved[:2]
         sheet_reader.MAX_UNCOMPRESSED_BYTES = saved[2]
+        for key, value in saved_env.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
     result = ti._read_back(loc)
 
     problems = []
@@ -592,17 +610,62 @@ def bad_inputs_sweep(root: Path) -> InputsOutcome:
             problems.append(f"{path}: loaded as {result.reports[path]}, expected {expected}")
     if result.reports[f"{ti.YEAR}/{odd_name}"][3] != "gb18030":
         problems.append(f"{odd_name}: encoding {result.reports[f'{ti.YEAR}/{odd_name}'][3]}")
-    if set(result.errors) - {f"{ti.YEAR}/{n}" for n in bad}:
+    for path, (code, stage) in stray.items():
+        if path in result.reports:
+            problems.append(f"{path}: loaded, expected {code}")
+        elif result.errors.get(path, (None, None))[:2] != (stage, code):
+            problems.append(f"{path}: ingest error {result.errors.get(path)}, expected {code}")
+    if set(result.errors) - {f"{ti.YEAR}/{n}" for n in bad} - set(stray):
         problems.append(f"unexpected ingest errors: {sorted(set(result.errors))}")
     missing = expected_outputs(loc.warehouse) - outputs(loc.warehouse)
     if missing or not summary.exports:
         problems.append(f"outputs missing: {sorted(missing)}")
     return InputsOutcome(
-        {f"{ti.YEAR}/{n}": c for n, (_, c, _) in bad.items()},
+        {f"{ti.YEAR}/{n}": c for n, (_, c, _) in bad.items()}
+        | {path: code for path, (code, _) in stray.items()},
         list(good),
         problems,
         time.perf_counter() - started,
     )
+
+
+# Limits lowered for the bad-input run, so that small files reach them.
+_LOWERED_LIMITS = {"COUNTY_MAX_LINE_CHARS": "10000", "COUNTY_MAX_SHEET_ROWS": "1000"}
+
+
+def _plant_stray_files(raw: Path, text: str, year: str) -> dict[str, tuple[str, str]]:
+    """The stray files and links of issue 17 beside the county; returns path -> (code, stage)."""
+    import xlsxwriter
+
+    (raw / "说明.txt").write_text("本目录存放各部门报送的材料，请按年度放置。\n", "utf-8")
+    (raw / year / "README.txt").write_text("Put each report under raw/<year>/.\n", "utf-8")
+    (raw / "abc").mkdir()
+    yearless = (
+        text.replace(year, "本").replace(str(int(year) - 1), "上").replace("云溪县", "云岭县")
+    )
+    (raw / "abc" / "某某局.txt").write_text(yearless, "utf-8")
+    os.symlink("/etc/passwd", raw / year / "系统用户.txt")
+    os.symlink(raw / "nowhere.txt", raw / year / "已删除.txt")
+    os.symlink(raw / year, raw / "年度链接")
+    sentence = "一般公共服务支出100.00万元，占10.00%，较上年增加5.00万元，增长5.00%。"
+    (raw / year / "超长单行.txt").write_text(
+        f"某某局{year}年度部门决算\n{sentence * 400}\n", "utf-8"
+    )
+    book = xlsxwriter.Workbook(str(raw / year / "百万行.xlsx"), {"constant_memory": True})
+    sheet = book.add_worksheet()
+    for r in range(5000):
+        sheet.write_row(r, 0, ["2010301", "行政运行", 100.0])
+    book.close()
+    return {
+        "说明.txt": ("not_a_report", "identify"),
+        f"{year}/README.txt": ("not_a_report", "identify"),
+        "abc/某某局.txt": ("unknown_fiscal_year", "identify"),
+        f"{year}/系统用户.txt": ("link_outside_raw", "discover"),
+        f"{year}/已删除.txt": ("dangling_link", "discover"),
+        "年度链接": ("folder_link", "discover"),
+        f"{year}/超长单行.txt": ("file_too_complex", "extract"),
+        f"{year}/百万行.xlsx": ("file_too_complex", "read"),
+    }
 
 
 # --------------------------------------------------------------------------- the report
