@@ -185,8 +185,8 @@ def _reading_findings(rid: str, recognized_tables: list[dict]) -> list[dict]:
     confidence: its figures raise no error elsewhere, so the reviewer must look at it."""
     findings: dict[str, dict] = {}
     for t in recognized_tables:
-        if not t.get("doubt"):
-            continue
+        if not t.get("doubt") or not t.get("table_name"):
+            continue  # a table outside the standard set (a performance form) states no metric
         first = findings.get(t["doubt"])
         if first is not None:
             first["source_location"] = (

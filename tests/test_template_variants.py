@@ -159,7 +159,7 @@ def test_fiscal_table_income_side_and_carry_over_parts(resolver):
         2023,
         resolver,
     )
-    assert [s.amount_wan for s in _metric(sts, "income_general_budget")] == [700.00]
+    assert [s.amount_wan for s in _metric(sts, "fiscal_income_general_budget")] == [700.00]
     assert not _metric(sts, "gpb_expenditure")  # the carry-over's part is no expenditure
 
 

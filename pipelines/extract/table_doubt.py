@@ -81,6 +81,10 @@ SUMMARY_PARTS = [
     ),
     ("expenditure_total", ("expenditure_current_year", "carryover_end", "surplus_distribution")),
     ("fiscal_income_total", ("fiscal_income_current_year", "fiscal_carryover_begin")),
+    (
+        "fiscal_income_current_year",
+        ("fiscal_income_general_budget", "fiscal_income_gov_fund", "fiscal_income_state_capital"),
+    ),
     ("fiscal_expenditure_total", ("fiscal_expenditure_current_year", "fiscal_carryover_end")),
 ]
 MIN_FAILURES = 2
@@ -175,7 +179,12 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             if abs(totals[0].amount_wan - total) > HALF_UNIT_WAN * (len(classes) + 1) + 1e-6:
                 failures.append(f"合计写为{totals[0].amount_wan:,.2f}，各类合计{total:,.2f}")
     by_metric = {st.metric: st for st in rows if st.metric and st.amount_wan is not None}
-    for parent, parts in SUMMARY_PARTS:
+    best: dict[str, tuple[str, ...]] = {}
+    for parent, parts in SUMMARY_PARTS:  # of a parent's breakdowns, the one the table states
+        count = sum(p in by_metric for p in parts)
+        if parts[0] in by_metric and count > sum(p in by_metric for p in best.get(parent, ())):
+            best[parent] = parts
+    for parent, parts in best.items():
         present = [p for p in parts if p in by_metric]
         if parent in by_metric and len(present) >= 2:
             checks += 1

@@ -77,9 +77,9 @@ _ROLE_WORDS = [
 _TWO_SIDES = re.compile(r"支出(?!决算).*收入|收入(?!支出).*支出")
 # The income side of 财政拨款收入支出决算总表 names each fund without the word 收入.
 _FUND_INCOME = {
-    "一般公共预算财政拨款": "income_general_budget",
-    "政府性基金预算财政拨款": "income_gov_fund",
-    "国有资本经营预算财政拨款": "income_state_capital",
+    "一般公共预算财政拨款": "fiscal_income_general_budget",
+    "政府性基金预算财政拨款": "fiscal_income_gov_fund",
+    "国有资本经营预算财政拨款": "fiscal_income_state_capital",
 }
 
 

@@ -172,6 +172,10 @@ def count_metric(unit: str, label: str, right: str) -> str | None:
 
 FAMILY.update(
     {
+        # the income side of 财政拨款收入支出决算总表, by fund
+        "fiscal_income_general_budget": "income",
+        "fiscal_income_gov_fund": "income",
+        "fiscal_income_state_capital": "income",
         "vehicles_total": "assets",
         "vehicles_by_type": "assets",
         "vehicles_purchased": "assets",
@@ -217,6 +221,9 @@ METRIC_NAMES: dict[str, str] = {
     "procurement_works": "政府采购工程",
     "procurement_services": "政府采购服务",
     "procurement_total": "政府采购合计",
+    "fiscal_income_general_budget": "财政拨款收入：一般公共预算财政拨款",
+    "fiscal_income_gov_fund": "财政拨款收入：政府性基金预算财政拨款",
+    "fiscal_income_state_capital": "财政拨款收入：国有资本经营预算财政拨款",
     "income_general_budget": "一般公共预算财政拨款收入",
     "income_gov_fund": "政府性基金预算财政拨款收入",
     "income_state_capital": "国有资本经营预算财政拨款收入",
