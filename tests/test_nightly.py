@@ -58,6 +58,7 @@ def test_daemon_sensor_loads_a_report_dropped_into_raw(tmp_path: Path) -> None:
         "COUNTY_OUT_DIR": str(out),
         "COUNTY_AUTOMATION": "on",  # as in deploy/: the sensor starts switched on
         "COUNTY_SENSOR_INTERVAL_SECONDS": "3",
+        "COUNTY_SETTLE_SECONDS": "1",  # the copy below is complete at once
     }
     log = open(tmp_path / "daemon.log", "w", encoding="utf-8")  # closed in finally
     daemon = subprocess.Popen(
