@@ -3,7 +3,9 @@ documents written for these tests."""
 
 from __future__ import annotations
 
-from pipelines.document import Block, Document
+from helpers.documents import lines_document
+
+from pipelines.document import Document
 from pipelines.extract.extractor import extract_document
 from pipelines.extract.package import REQUIRED_PARTS, package_findings, standard_tables
 
@@ -11,19 +13,7 @@ PARTS = [f"{k}、{name}" for k, (name, _) in enumerate(REQUIRED_PARTS, start=1)]
 
 
 def _doc(*lines: str) -> Document:
-    doc = Document("2023/测试局.txt", "txt")
-    table = -1
-    previous_row = False
-    for i, line in enumerate(lines):
-        cells = tuple(line.split("\t")) if "\t" in line else ()
-        if cells and not previous_row:
-            table += 1
-        previous_row = bool(cells)
-        doc.blocks.append(
-            Block(i, "table_row" if cells else "paragraph", line, f"第{i + 1}行", cells,
-                  table if cells else None, i if cells else None)
-        )  # fmt: skip
-    return doc
+    return lines_document(*lines)
 
 
 def _table(name: str, blank: bool = False) -> list[str]:

@@ -7,34 +7,16 @@ test would fail if the rule were fitted to one document.
 
 from __future__ import annotations
 
-from pipelines.document import Block, Document
+from helpers.documents import lines_document
+
+from pipelines.document import Document
 from pipelines.extract import extract_statements
 from pipelines.extract.extractor import extract_document
 from pipelines.identify import document_kind, from_content
 
 
-def _doc(*lines: str, fmt: str = "txt") -> Document:
-    """Lines with a tab are table rows (one table per run of rows), the others paragraphs."""
-    doc = Document("2023/测试局.txt", fmt)
-    table = -1
-    previous_was_row = False
-    for i, line in enumerate(lines):
-        cells = tuple(line.split("\t")) if "\t" in line else ()
-        if cells and not previous_was_row:
-            table += 1
-        previous_was_row = bool(cells)
-        doc.blocks.append(
-            Block(
-                i,
-                "table_row" if cells else "paragraph",
-                line,
-                f"第{i + 1}行",
-                cells,
-                table if cells else None,
-                i if cells else None,
-            )
-        )
-    return doc
+def _doc(*lines: str) -> Document:
+    return lines_document(*lines)
 
 
 def _metric(statements, metric):

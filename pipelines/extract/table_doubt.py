@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from pipelines.extract.statement import Statement
+from pipelines.extract.vocabulary import BREAKDOWNS
 
 # Metrics of the rows of a table of functional subjects, and of its 合计 row.
 SUBJECT_METRICS = {
@@ -26,60 +27,21 @@ SUBJECT_METRICS = {
 }
 # The 三公 table's own identities (its 合计 and its 公务用车 小计).
 THREE_PUBLIC_PARTS = {
-    "three_public_total": (
-        "three_public_overseas",
-        "three_public_vehicle",
-        "three_public_reception",
-    ),
-    "three_public_vehicle": ("three_public_vehicle_purchase", "three_public_vehicle_operation"),
+    parent: tuple(BREAKDOWNS[parent][0])
+    for parent in ("three_public_total", "three_public_vehicle")
 }
 # The summary tables' own identities (收入支出决算总表 and the 财政拨款 one): a parent and the
 # parts the table states beside it (a part left out is a blank, zero).
 SUMMARY_PARTS = [
-    (
+    (parent, tuple(parts))
+    for parent in (
         "income_current_year",
-        (
-            "income_general_budget",
-            "income_gov_fund",
-            "income_state_capital",
-            "income_superior_subsidy",
-            "income_business",
-            "income_operating",
-            "income_subsidiary",
-            "income_other",
-        ),
-    ),
-    (
-        "income_current_year",
-        (
-            "income_fiscal",
-            "income_superior_subsidy",
-            "income_business",
-            "income_operating",
-            "income_subsidiary",
-            "income_other",
-        ),
-    ),
-    (
         "expenditure_current_year",
-        (
-            "expenditure_basic",
-            "expenditure_project",
-            "expenditure_to_superior",
-            "expenditure_operating",
-            "expenditure_subsidiary",
-        ),
-    ),
-    (
         "income_total",
-        (
-            "income_current_year",
-            "carryover_begin",
-            "income_fund_balance",
-            "income_nonfiscal_balance",
-        ),
-    ),
-    ("expenditure_total", ("expenditure_current_year", "carryover_end", "surplus_distribution")),
+        "expenditure_total",
+    )
+    for parts in BREAKDOWNS[parent]
+] + [
     ("fiscal_income_total", ("fiscal_income_current_year", "fiscal_carryover_begin")),
     (
         "fiscal_income_current_year",

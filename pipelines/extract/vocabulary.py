@@ -263,3 +263,55 @@ METRIC_NAMES: dict[str, str] = {
     "performance_projects": "绩效目标管理项目数",
     "internal_divisions": "内设机构数",
 }
+
+
+# What adds up to what: parent metric -> alternative lists of the metrics it is the sum of
+# (the sum checks take the first list whose members a report states; a table's own identities
+# in extract/table_doubt.py take them too).
+BREAKDOWNS: dict[str, list[list[str]]] = {
+    "income_current_year": [
+        [
+            "income_general_budget",
+            "income_gov_fund",
+            "income_state_capital",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ],
+        [
+            "income_fiscal",
+            "income_superior_subsidy",
+            "income_business",
+            "income_operating",
+            "income_subsidiary",
+            "income_other",
+        ],
+    ],
+    "expenditure_current_year": [
+        [
+            "expenditure_basic",
+            "expenditure_project",
+            "expenditure_to_superior",
+            "expenditure_operating",
+            "expenditure_subsidiary",
+        ]
+    ],
+    "gpb_basic": [["personnel_expenses", "public_expenses"]],
+    "three_public_total": [
+        ["three_public_overseas", "three_public_vehicle", "three_public_reception"]
+    ],
+    "three_public_vehicle": [["three_public_vehicle_purchase", "three_public_vehicle_operation"]],
+    "three_public_reception": [["reception_domestic", "reception_foreign"]],
+    "procurement_total": [["procurement_goods", "procurement_works", "procurement_services"]],
+    "income_total": [
+        [
+            "income_current_year",
+            "carryover_begin",
+            "income_fund_balance",
+            "income_nonfiscal_balance",
+        ]
+    ],
+    "expenditure_total": [["expenditure_current_year", "carryover_end", "surplus_distribution"]],
+}

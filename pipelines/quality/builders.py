@@ -17,7 +17,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.resolver import name_key
-from pipelines.extract.vocabulary import METRIC_NAMES
+from pipelines.extract.vocabulary import BREAKDOWNS, METRIC_NAMES
 from pipelines.quality.intervals import (
     EPS,
     Interval,
@@ -274,53 +274,7 @@ def _share_groups(
 # -- sum -------------------------------------------------------------------------------------
 
 # parent metric -> alternative lists of child metrics (the first list whose members are stated)
-HIERARCHIES: dict[str, list[list[str]]] = {
-    "income_current_year": [
-        [
-            "income_general_budget",
-            "income_gov_fund",
-            "income_state_capital",
-            "income_superior_subsidy",
-            "income_business",
-            "income_operating",
-            "income_subsidiary",
-            "income_other",
-        ],
-        [
-            "income_fiscal",
-            "income_superior_subsidy",
-            "income_business",
-            "income_operating",
-            "income_subsidiary",
-            "income_other",
-        ],
-    ],
-    "expenditure_current_year": [
-        [
-            "expenditure_basic",
-            "expenditure_project",
-            "expenditure_to_superior",
-            "expenditure_operating",
-            "expenditure_subsidiary",
-        ]
-    ],
-    "gpb_basic": [["personnel_expenses", "public_expenses"]],
-    "three_public_total": [
-        ["three_public_overseas", "three_public_vehicle", "three_public_reception"]
-    ],
-    "three_public_vehicle": [["three_public_vehicle_purchase", "three_public_vehicle_operation"]],
-    "three_public_reception": [["reception_domestic", "reception_foreign"]],
-    "procurement_total": [["procurement_goods", "procurement_works", "procurement_services"]],
-    "income_total": [
-        [
-            "income_current_year",
-            "carryover_begin",
-            "income_fund_balance",
-            "income_nonfiscal_balance",
-        ]
-    ],
-    "expenditure_total": [["expenditure_current_year", "carryover_end", "surplus_distribution"]],
-}
+HIERARCHIES = BREAKDOWNS
 # Children that must be stated for the sum to be checked; the others count as 0 when absent
 # (reports often leave out a zero source). Checking a total against an incomplete breakdown
 # would raise false errors, so the parts that are always printed are required.
