@@ -1264,9 +1264,19 @@ class ReportWriter:
     def table_fiscal_national(self) -> None:
         f = self.fig
         income = [
-            ("一、一般公共预算财政拨款", "income_general_budget", f.income["general_budget"]),
-            ("二、政府性基金预算财政拨款", "income_gov_fund", f.income["gov_fund"]),
-            ("三、国有资本经营预算财政拨款", "income_state_capital", f.income["state_capital"]),
+            # the 财政拨款 table's income by fund: figures of their own (the same amounts as the
+            # 收入支出决算总表's 财政拨款收入 by fund)
+            (
+                "一、一般公共预算财政拨款",
+                "fiscal_income_general_budget",
+                f.income["general_budget"],
+            ),
+            ("二、政府性基金预算财政拨款", "fiscal_income_gov_fund", f.income["gov_fund"]),
+            (
+                "三、国有资本经营预算财政拨款",
+                "fiscal_income_state_capital",
+                f.income["state_capital"],
+            ),
             ("本年收入合计", "fiscal_income_current_year", f.income_fiscal),
             ("年初财政拨款结转和结余", "fiscal_carryover_begin", f.carry_begin),
             ("总计", "fiscal_income_total", f.fiscal_income_total),

@@ -20,6 +20,7 @@ are counted apart ("unmodelled") rather than as misses.
 from __future__ import annotations
 
 import json
+import os
 import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -417,6 +418,9 @@ def format_extraction(e: ExtractionScore) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    # The county is written by this process a moment before it is read: complete, not a copy
+    # in transfer (see COUNTY_SETTLE_SECONDS).
+    os.environ.setdefault("COUNTY_SETTLE_SECONDS", "0")
     parser = corpus_arguments(__doc__)
     parser.add_argument("--layouts", nargs="+", default=list(DEFAULT_LAYOUTS), choices=LAYOUTS)
     parser.add_argument(
