@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,6 +32,46 @@ FAMILY_NAMES = {
     "package": "表格与章节",
     "extract": "数字识别",
 }
+# The check each finding comes from, in the bureau's words (the English ids stay in the
+# warehouse); a check not named here is shown by its family's name.
+CHECK_NAMES = {
+    "share.interval": "占比与金额",
+    "share.group_total": "各项占比合计",
+    "sum.function_subjects": "科目上下级合计",
+    "sum.function_classes": "各类合计与总额",
+    "sum.basic_project_columns": "基本支出与项目支出合计",
+    "yoy.change_pct": "变动率与变动额",
+    "yoy.flat": "“持平”与变动额",
+    "yoy.prior_year": "与上年报告",
+    "budget.completion": "完成预算比例",
+    "budget.direction": "“大于/小于预算数”与数字",
+    "cross_section.amount": "同一数字前后一致",
+    "cross_section.change": "同一变动额前后一致",
+    "cross_section.part_changes": "总额变动与各部分变动",
+    "reading.table_unreliable": "表格能否可靠读取",
+    "identity.placeholder_name": "占位名称",
+    "identity.wrong_year": "年度前后一致",
+    "package.table_missing": "决算公开表缺失",
+    "package.table_unread": "决算公开表未能读取",
+    "package.empty_table_without_note": "空表说明",
+    "package.tables_elsewhere": "决算公开表另附",
+    "package.part_missing": "说明章节缺失",
+    "text.doubled_punctuation": "标点重复",
+    "text.left_over_edit": "修改残留",
+    "text.share_without_percent": "占比缺少百分号",
+    "text.truncated_year": "年份不完整",
+}
+
+
+def check_name(check_id: str, family: str) -> str:
+    if check_id in CHECK_NAMES:
+        return CHECK_NAMES[check_id]
+    prefix = check_id.split(".", 1)[0]
+    if prefix == "sum":
+        return "合计与组成部分"
+    return FAMILY_NAMES.get(family, family)
+
+
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
 _FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")
 _HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项")
@@ -74,7 +115,6 @@ def _template() -> Template:
 def write_review_reports(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path,
-    warehouse_label: str,
     only: set[tuple[int, str]] | None = None,
     failures: list[tuple[int, str, str]] | None = None,
 ) -> list[Path]:
@@ -135,7 +175,7 @@ def write_review_reports(
         try:
             written.append(
                 _write_one(
-                    out_dir, template, warehouse_label, report_id, department, year, source_path,
+                    out_dir, template, report_id, department, year, source_path,
                     findings.get(report_id, []), counts.get(report_id, []),
                 )
             )  # fmt: skip
@@ -149,7 +189,6 @@ def write_review_reports(
 def _write_one(
     out_dir: Path,
     template: Template,
-    warehouse_label: str,
     report_id: str,
     department: str,
     year: int,
@@ -161,6 +200,7 @@ def _write_one(
     errors = sum(r["severity"] == "error" for r in rows)
     warnings = sum(r["severity"] == "warning" for r in rows)
     text, css = verdict(errors, warnings)
+    rows = [{**r, "check_name": check_name(r["check_id"], r["family"])} for r in rows]
     groups = [
         {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
         for sev, title in SEVERITY_TITLES.items()
@@ -173,7 +213,7 @@ def _write_one(
         department=department,
         fiscal_year=year,
         source_path=source_path,
-        warehouse=warehouse_label,
+        generated=datetime.now().astimezone().strftime("%Y年%m月%d日 %H:%M"),
         verdict=text,
         verdict_class=css,
         groups=groups,
@@ -212,7 +252,7 @@ def _write_xlsx(
                 safe_text(r["message"] or ""),
                 safe_text(r["source_text"] or ""),
                 safe_text(r["source_location"] or ""),
-                r["check_id"],
+                r["check_name"],
             ),
             start=1,
         ):

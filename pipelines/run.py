@@ -338,9 +338,7 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
             if not only:
                 return [], 0
         failures: list[tuple[int, str, str]] = []
-        written = write_review_reports(
-            con, loc.reports_dir, str(loc.warehouse), only=only, failures=failures
-        )
+        written = write_review_reports(con, loc.reports_dir, only=only, failures=failures)
         failpoint("reviews.written")
         clear(con, "review")
         # one department's failed review does not stop the others; it is retried next run

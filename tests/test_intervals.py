@@ -50,3 +50,11 @@ def test_change_pct_of_random_figures_is_consistent():
 def test_seed_like_yoy_error_is_outside():
     iv = change_pct_interval(56.41, 0.005, 8.08, 0.005).widen(0.005)
     assert not iv.contains(8.14) and iv.contains(16.72)
+
+
+def test_bounds_show_the_stated_value_outside():
+    from pipelines.quality.builders import _bounds
+
+    # 88.26 stated; allowed 88.2605–88.2687: two decimals would print 88.26%–88.27%
+    assert _bounds(88.2605, 88.2687, 88.26) == "88.2605%–88.2687%"
+    assert _bounds(71.65, 71.66, 71.73) == "71.65%–71.66%"

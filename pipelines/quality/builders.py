@@ -60,6 +60,9 @@ def _pct(value: float, decimals, sign: bool = False) -> str:
     return f"{value:+.{d}f}" if sign else f"{value:.{d}f}"
 
 
+_TRUNCATED = "（疑为直接截去尾数而非四舍五入）"
+
+
 def _truncation_note(stated: float, exact: float | None, decimals) -> str:
     """Authors sometimes cut digits instead of rounding; say so when that explains the figure."""
     if exact is None:
@@ -68,8 +71,23 @@ def _truncation_note(stated: float, exact: float | None, decimals) -> str:
     scale = 10**d
     truncated = math.floor(abs(exact) * scale + 1e-9) / scale * (1 if exact >= 0 else -1)
     if abs(truncated - stated) < 1e-9 and abs(round(exact, d) - stated) > 1e-9:
-        return "（疑为直接截去尾数而非四舍五入）"
+        return _TRUNCATED
     return ""
+
+
+def _bounds(lo: float, hi: float, stated: float | None, unit: str = "%") -> str:
+    """The interval a stated figure had to fall in, with as many decimals as it takes for the
+    stated figure to be visibly outside it (88.26 against 88.2605%–88.2687%, not 88.26%–88.27%)."""
+    digits = 2
+    while digits < _MAX_BOUND_DIGITS and stated is not None:
+        lo_s, hi_s = round(lo, digits), round(hi, digits)
+        if not lo_s <= round(stated, digits) <= hi_s:
+            break
+        digits += 1
+    return f"{lo:,.{digits}f}{unit}–{hi:,.{digits}f}{unit}"
+
+
+_MAX_BOUND_DIGITS = 6
 
 
 def _fmt(x: float | None, digits: int = 2) -> str:
@@ -165,8 +183,9 @@ def share_checks(st: pd.DataFrame) -> pd.DataFrame:
             allowed.lo,
             allowed.hi,
             f"{what}占比写为{_pct(r.share_pct, r.share_decimals)}%，按金额{_fmt(r.amount_wan)}万元÷{of}"
-            f"{_fmt(whole.amount_wan)}万元计算应为{_fmt(expected)}%（允许舍入区间 {_fmt(allowed.lo)}%–"
-            f"{_fmt(allowed.hi)}%）{_truncation_note(r.share_pct, exact, r.share_decimals)}。",
+            f"{_fmt(whole.amount_wan)}万元计算应为{_fmt(expected)}%（允许舍入区间 "
+            f"{_bounds(allowed.lo, allowed.hi, r.share_pct)}）"
+            f"{_truncation_note(r.share_pct, exact, r.share_decimals)}。",
             f"{what}占比{_pct(r.share_pct, r.share_decimals)}%与金额一致。",
             r.source_text,
             r.source_location,
@@ -245,6 +264,8 @@ def _share_groups(
                 row = failing[0]
                 if Interval(row.lower, row.upper).distance(row.observed) <= 0.01 + 1e-6:
                     row.severity = "info"
+                    # one explanation per finding: this one, not also "cut, not rounded"
+                    row.message = row.message.replace(_TRUNCATED, "")
                     row.message += "各项占比合计恰为100%，应是为凑足100%调整了0.01个百分点，属常见做法，仅作提示。"
             continue
         spread = sum(h for _, h, _ in members) + 0.01
@@ -475,7 +496,8 @@ def yoy_checks(st: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
                     allowed.lo,
                     allowed.hi,
                     f"{what}变动率写为{_pct(r.change_pct, r.change_pct_decimals, sign=True)}%，按本年{_fmt(r.amount_wan)}万元、变动{_fmt(r.change_wan)}万元"
-                    f"（上年应为{_fmt(prior)}万元）计算应为{expected:+.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）。",
+                    f"（上年应为{_fmt(prior)}万元）计算应为{expected:+.2f}%（允许舍入区间 "
+                    f"{_bounds(allowed.lo, allowed.hi, r.change_pct)}）。",
                     f"{what}变动率{r.change_pct:+g}%与变动额一致。",
                     r.source_text,
                     r.source_location,
@@ -596,7 +618,8 @@ def budget_checks(st: pd.DataFrame) -> pd.DataFrame:
                 allowed.lo,
                 allowed.hi,
                 f"{what}完成预算写为{_pct(r.completion_pct, r.completion_decimals)}%，按决算{_fmt(r.amount_wan)}万元÷"
-                f"预算{_fmt(budget)}万元{where}计算应为{exact:.2f}%（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）"
+                f"预算{_fmt(budget)}万元{where}计算应为{exact:.2f}%（允许舍入区间 "
+                f"{_bounds(allowed.lo, allowed.hi, r.completion_pct)}）"
                 f"{_truncation_note(r.completion_pct, exact, r.completion_decimals)}。",
                 f"{what}完成预算{_pct(r.completion_pct, r.completion_decimals)}%与决算、预算数一致。",
                 r.source_text,
