@@ -157,10 +157,10 @@ def test_one_review_that_cannot_be_written_does_not_stop_the_others(
     victim = min(d for d, _, _ in clean[1].reports.values())
     original = pipelines.review._write_one
 
-    def failing(out_dir, template, label, report_id, department, *args):
+    def failing(out_dir, template, report_id, department, *args):
         if department == victim:
             raise ValueError("template cannot render this department")
-        return original(out_dir, template, label, report_id, department, *args)
+        return original(out_dir, template, report_id, department, *args)
 
     monkeypatch.setattr(pipelines.review, "_write_one", failing)
     result = read_back(loc, run_pipeline(loc, workers=1))
