@@ -23,19 +23,11 @@ from tests.robustness.county import (
     Published,
     assert_good_published,
     assert_refused,
-    make_county,
     planted,
     publish,
 )
 
 SENTENCE = "一般公共服务支出100.00万元，占10.00%，较上年增加5.00万元，增长5.00%。"
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Published]:
-    root = tmp_path_factory.mktemp("clean")
-    make_county(root / "raw")
-    return root / "raw", publish(root / "raw", root / "warehouse")
 
 
 @pytest.fixture

@@ -12,17 +12,9 @@ from tests.robustness.county import (
     YEAR,
     Published,
     assert_good_published,
-    make_county,
     planted,
     publish,
 )
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Published]:
-    root = tmp_path_factory.mktemp("clean")
-    make_county(root / "raw")
-    return root / "raw", publish(root / "raw", root / "warehouse")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from tests.robustness.county import (
     YEAR,
     Published,
     assert_good_published,
-    make_county,
     planted,
     publish,
 )
@@ -79,13 +78,6 @@ def test_unreadable_change_keeps_its_rate(resolver: Resolver) -> None:
 
 
 # ------------------------------------------------------------------------ whole job
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Published]:
-    root = tmp_path_factory.mktemp("clean")
-    make_county(root / "raw")
-    return root / "raw", publish(root / "raw", root / "warehouse")
 
 
 def test_absurd_and_unreadable_figures_beside_good_reports(

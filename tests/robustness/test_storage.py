@@ -20,7 +20,6 @@ from pipelines.storage import StorageError
 from tests.robustness.county import (
     Published,
     assert_good_published,
-    make_county,
     planted,
     publish,
     read_back,
@@ -28,13 +27,6 @@ from tests.robustness.county import (
 
 PROJECT = Path(__file__).resolve().parents[2]
 NO_SPACE = "No space left on device"
-
-
-@pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Published]:
-    root = tmp_path_factory.mktemp("clean")
-    make_county(root / "raw")
-    return root / "raw", publish(root / "raw", root / "warehouse")
 
 
 @pytest.fixture
