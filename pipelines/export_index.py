@@ -62,6 +62,22 @@ def _text(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def page_head(title: str, css: str) -> list[str]:
+    """The opening of a static page of the year's outputs, down to its <h1>."""
+    return [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{_text(title)}</title>",
+        f"<style>\n{css}\n</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{_text(title)}</h1>",
+    ]
+
+
 def _missing(path: Path) -> str:
     return "" if Path(path).exists() else '<span class="missing">（文件不存在）</span>'
 
@@ -124,16 +140,7 @@ def write_index(
     title = f"{int(year)}年度部门决算审核与比较"
 
     parts: list[str] = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_text(title)}</title>",
-        f"<style>\n{_CSS}\n</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_text(title)}</h1>",
+        *page_head(title, _CSS),
         "<h2>汇总工作簿</h2>",
         f"<p>{_link(workbook, out_dir, Path(workbook).name)}</p>",
         "<h2>数据表</h2>",

@@ -9,14 +9,12 @@ Document text is HTML-escaped.
 
 from __future__ import annotations
 
-import html
-import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 import duckdb
 
+from pipelines.export_index import _href, _text, page_head
 from pipelines.review import FAMILY_NAMES, SEVERITY_TITLES, review_file_stem
 
 FINDINGS_NAME = "findings.html"
@@ -111,15 +109,6 @@ _SCRIPT = """
 """.strip()
 
 
-def _text(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _href(target: Path, out_dir: Path) -> str:
-    rel = Path(os.path.relpath(Path(target).resolve(), Path(out_dir).resolve())).as_posix()
-    return html.escape(quote(rel, safe="/"), quote=True)
-
-
 def _select(name: str, label: str, options: list[tuple[str, str]]) -> str:
     items = "".join(f'<option value="{_text(v)}">{_text(t)}</option>' for v, t in options)
     return (
@@ -136,16 +125,7 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
     departments = sorted({f.department for f in findings})
     families = sorted({f.family for f in findings}, key=lambda f: (f not in FAMILY_NAMES, f))
     parts = [
-        "<!DOCTYPE html>",
-        '<html lang="zh-CN">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_text(title)}</title>",
-        f"<style>\n{_CSS}\n</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{_text(title)}</h1>",
+        *page_head(title, _CSS),
         '<p><a href="index.html">返回本年度汇总</a></p>',
         '<div class="filters">',
         _select("department", "部门", [(d, d) for d in departments]),
