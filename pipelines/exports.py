@@ -283,41 +283,45 @@ def _column(series: pd.Series, kind: str) -> list:
 
 
 def _write_workbook(path: Path, tables: list[tuple[ExportTable, int, list[list]]]) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
-    book = xlsxwriter.Workbook(
-        str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
-    )
-    head = book.add_format(
-        {"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "vcenter", "border": 1}
-    )
-    formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
-    for table, n_rows, columns in tables:
-        sheet = book.add_worksheet(table.title[:31])
-        write_number, write_string = sheet.write_number, sheet.write_string
-        for j, (col, values) in enumerate(zip(table.columns, columns, strict=True)):
-            write_string(0, j, col.header, head)
-            number_format = formats.get(col.kind)
-            for i, value in enumerate(values, start=1):
-                if value is None:
-                    continue  # a blank cell without a format is not stored
-                if isinstance(value, str):
-                    write_string(i, j, value)
-                else:
-                    write_number(i, j, float(value), number_format)
-            width = max(
-                [_width(col.header) / 2 + 2]
-                + [_width(str(v)) + 2 for v in values[:500] if v is not None]
-            )
-            sheet.set_column(j, j, min(max(width, 8), 48))
-        sheet.set_row(0, 36)
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(n_rows, 1), len(table.columns) - 1)
-    try:
+    def write(tmp: Path) -> None:
+        book = xlsxwriter.Workbook(
+            str(tmp), {"strings_to_formulas": False, "strings_to_urls": False, "in_memory": True}
+        )
+        head = book.add_format(
+            {
+                "bold": True,
+                "bg_color": "#DDEBF7",
+                "text_wrap": True,
+                "valign": "vcenter",
+                "border": 1,
+            }
+        )
+        formats = {kind: book.add_format({"num_format": fmt}) for kind, fmt in _FORMATS.items()}
+        for table, n_rows, columns in tables:
+            sheet = book.add_worksheet(table.title[:31])
+            write_number, write_string = sheet.write_number, sheet.write_string
+            for j, (col, values) in enumerate(zip(table.columns, columns, strict=True)):
+                write_string(0, j, col.header, head)
+                number_format = formats.get(col.kind)
+                for i, value in enumerate(values, start=1):
+                    if value is None:
+                        continue  # a blank cell without a format is not stored
+                    if isinstance(value, str):
+                        write_string(i, j, value)
+                    else:
+                        write_number(i, j, float(value), number_format)
+                width = max(
+                    [_width(col.header) / 2 + 2]
+                    + [_width(str(v)) + 2 for v in values[:500] if v is not None]
+                )
+                sheet.set_column(j, j, min(max(width, 8), 48))
+            sheet.set_row(0, 36)
+            sheet.freeze_panes(1, 0)
+            sheet.autofilter(0, 0, max(n_rows, 1), len(table.columns) - 1)
         book.close()
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # a full disk leaves no half workbook
-        raise
+
+    # hidden ".name.tmp", renamed when complete: a full disk leaves no half workbook
+    replace_atomically(path, write)
 
 
 def _write_csv(path: Path, table: ExportTable, columns: list[list]) -> None:

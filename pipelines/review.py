@@ -231,43 +231,41 @@ def _write_one(
 def _write_xlsx(
     path: Path, department: str, year: int, verdict_text: str, rows: list[dict]
 ) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")  # hidden; a killed run's is swept by the next
-    book = xlsxwriter.Workbook(
-        str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
-    ws = book.add_worksheet("审核意见")
-    title = book.add_format({"bold": True, "font_size": 14})
-    head = book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7"})
-    body = book.add_format({"text_wrap": True, "valign": "top"})
-    ws.write_string(0, 0, f"{department} {year}年度部门决算审核意见", title)
-    ws.write_string(1, 0, verdict_text)
-    for j, text in enumerate(_HEADER):
-        ws.write_string(3, j, text, head)
-    for i, r in enumerate(rows, start=4):
-        ws.write_number(i, 0, i - 3, body)
-        for j, value in enumerate(
-            (
-                SEVERITY_TITLES[r["severity"]][:2],
-                FAMILY_NAMES.get(r["family"], r["family"]),
-                safe_text(r["message"] or ""),
-                safe_text(r["source_text"] or ""),
-                safe_text(r["source_location"] or ""),
-                r["check_name"],
-            ),
-            start=1,
-        ):
-            if value:
-                ws.write_string(i, j, value, body)
-            else:
-                ws.write_blank(i, j, None, body)
-    for j, width in enumerate(_WIDTHS):
-        ws.set_column_pixels(j, j, width * 7)  # exactly `width` characters in the file
-    ws.freeze_panes(4, 0)
-    if rows:
-        ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
-    try:
+    def write(tmp: Path) -> None:
+        book = xlsxwriter.Workbook(
+            str(tmp), {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+        )
+        ws = book.add_worksheet("审核意见")
+        title = book.add_format({"bold": True, "font_size": 14})
+        head = book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7"})
+        body = book.add_format({"text_wrap": True, "valign": "top"})
+        ws.write_string(0, 0, f"{department} {year}年度部门决算审核意见", title)
+        ws.write_string(1, 0, verdict_text)
+        for j, text in enumerate(_HEADER):
+            ws.write_string(3, j, text, head)
+        for i, r in enumerate(rows, start=4):
+            ws.write_number(i, 0, i - 3, body)
+            for j, value in enumerate(
+                (
+                    SEVERITY_TITLES[r["severity"]][:2],
+                    FAMILY_NAMES.get(r["family"], r["family"]),
+                    safe_text(r["message"] or ""),
+                    safe_text(r["source_text"] or ""),
+                    safe_text(r["source_location"] or ""),
+                    r["check_name"],
+                ),
+                start=1,
+            ):
+                if value:
+                    ws.write_string(i, j, value, body)
+                else:
+                    ws.write_blank(i, j, None, body)
+        for j, width in enumerate(_WIDTHS):
+            ws.set_column_pixels(j, j, width * 7)  # exactly `width` characters in the file
+        ws.freeze_panes(4, 0)
+        if rows:
+            ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
         book.close()
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # no half workbook left beside the reviews
-        raise
+
+    # hidden ".name.tmp", renamed when complete: no half workbook left beside the reviews
+    replace_atomically(path, write)
