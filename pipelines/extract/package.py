@@ -68,6 +68,7 @@ def package_findings(
 ) -> list[TextFinding]:
     out: list[TextFinding] = []
     paragraphs = compact("".join(b.text for b in doc.blocks if b.kind == "paragraph"))
+    body = compact("".join(b.text for b in doc.blocks))
     found = {t.get("table_name") for t in recognized if t.get("table_name")}
     due = [
         t
@@ -93,7 +94,7 @@ def package_findings(
                 "",
                 "全文",
             ),
-            *_parts(doc),
+            *_parts(body),
         ]
     for table in due:
         if table.name in found:
@@ -125,7 +126,6 @@ def package_findings(
                 "全文",
             )
         )
-    body = compact("".join(b.text for b in doc.blocks))
     for t in recognized:
         if not t.get("table_name") or not t.get("all_blank") or t.get("is_empty"):
             continue
@@ -143,11 +143,10 @@ def package_findings(
                 t.get("first_location") or "",
             )
         )
-    return out + _parts(doc)
+    return out + _parts(body)
 
 
-def _parts(doc: Document) -> list[TextFinding]:
-    body = compact("".join(b.text for b in doc.blocks))
+def _parts(body: str) -> list[TextFinding]:
     return [
         TextFinding(
             "package.part_missing",
