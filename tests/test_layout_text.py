@@ -180,3 +180,39 @@ def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
         "2010302": (300.0, "一般行政管理事务"),
     }
     assert not any(s.basic_wan or s.project_wan for s in sts if s.metric == "gpb_by_function")
+
+
+def test_figures_printed_below_a_wrapped_name_join_its_row():
+    rows = _rows(
+        _laid_out(
+            [8, 16, 10, 10],
+            [
+                ["        支出决算表"],
+                ["科目编码", "科目名称", "合计", "基本支出"],
+                ["208", "社会保障和就业支出", "10.82", "10.82"],
+                ["2080505", "机关事业单位基本养老保险缴费"],
+                ["", "支出"],
+                ["", "", "6.18", "6.18"],
+                ["2080506", "机关事业单位职业年金缴费支出", "4.64", "4.64"],
+            ],
+        )
+    )
+    by_code = {r[0]: r[1:] for r in rows[1:]}
+    assert by_code["2080505"] == ("机关事业单位基本养老保险缴费支出", "6.18", "6.18")
+    assert len(rows) == 4  # the header and three rows: no row of figures alone
+
+
+def test_a_column_holding_two_figures_of_one_line_is_two_columns():
+    """One wide figure of another row overlaps both columns' ranges; the line that holds two
+    figures there shows they are two columns."""
+    text = "\n".join(
+        [
+            "一般公共预算财政拨款支出决算表",
+            "科目编码  科目名称        合计      基本支出",
+            "201       一般公共服务支出  1234567.89 1000.00",
+            "20101     人大事务          300.00     300.00",
+        ]
+    )
+    rows = _rows(text + "\n")
+    assert rows[-1] == ("20101", "人大事务", "300.00", "300.00")
+    assert rows[-2] == ("201", "一般公共服务支出", "1234567.89", "1000.00")

@@ -374,3 +374,46 @@ def test_split_codes_printed_only_in_the_kuan_and_xiang_columns(resolver):
     )
     rows = {s.subject_code: s.amount_wan for s in _metric(sts, "gpb_by_function")}
     assert rows == {"201": 300.0, "20103": 300.0, "2010301": 200.0, "2010302": 100.0}
+
+
+def test_a_subject_path_cut_by_the_layout_accuses_no_one(resolver):
+    """ "…（款）机关事业单位基本养老" / figures / "保险缴费支出（项）": the figures' subject is a
+    guess, so they are marked doubtful."""
+    sts = extract_statements(
+        _doc(
+            "6、社会保障和就业支出（类）行政事业单位养老支出（款）机关事业单位基本养老"
+            "161.62万元，支出决算为160.75万元。保险缴费支出（项）。主要用于：养老保险。"
+        ),
+        2023,
+        resolver,
+    )
+    placed = [s for s in sts if s.subject_level]
+    assert placed and all(s.doubtful for s in placed)
+
+
+def test_a_page_number_between_two_pages_of_a_sentence_is_skipped(resolver):
+    sts = extract_statements(
+        _doc(
+            "2023年度收入总计500.00万元，与上年相比，收入总计减少30.00万元，减少",
+            "-3-",
+            "5.66%，主要原因是项目减少。",
+        ),
+        2023,
+        resolver,
+    )
+    total = _metric(sts, "income_total")[0]
+    assert (total.change_wan, total.change_pct) == (-30.0, -5.66)
+
+
+def test_two_labels_run_together_name_no_metric(resolver):
+    sts = extract_statements(
+        _doc(
+            "收入支出决算总表",
+            "项目\t决算数",
+            "二、项目支出预算财政拨款收入\t421.42",
+            "本年收入合计\t800.00",
+        ),
+        2023,
+        resolver,
+    )
+    assert not [s for s in sts if s.amount_wan == 421.42 and s.metric]
