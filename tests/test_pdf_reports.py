@@ -166,6 +166,9 @@ def test_findings_on_the_pdfs_are_explained(warehouse):
             # The text gives 人员经费 4,896.98; the 基本支出 table's 人员经费合计 is 4,884.09
             # (and 4,884.09 + 公用经费 480.66 is the table's 基本支出 5,364.75).
             (ghzyj, "error", "cross_section.amount", "第24页第14行–第25页第1行"),
+            # The same paragraph gives 一般公共预算财政拨款基本支出 5,377.64, the all-funds 基本支出 of
+            # the 支出决算表; the 一般公共预算财政拨款支出决算表 gives 5,364.75.
+            (ghzyj, "error", "cross_section.amount", "第24页第14行–第25页第1行"),
             # 9746.50 / 9759.38 = 99.868%, printed 99.86 (cut, not rounded).
             (ghzyj, "error", "share.interval", "第21页第2行–第21页第6行"),
             # 住房保障 29.42 / 307.82 = 9.557%, printed 9.55 so that the 类 shares add to 100%.

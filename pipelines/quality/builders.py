@@ -683,6 +683,59 @@ _PART_NAMES = {
     "overview": "部门概况",
 }
 
+# 基本支出, 项目支出, 人员经费 and 公用经费 are stated on two bases: all funds (支出决算表, the
+# 收入支出 overview) and 一般公共预算财政拨款 only (基本支出决算表 and its 情况说明). A figure is
+# compared only with figures of its own basis, and the finding names both, because a figure
+# copied from the other basis is the usual cause of the disagreement.
+_BASIS_METRICS = {
+    "expenditure_basic",
+    "expenditure_project",
+    "gpb_basic",
+    "personnel_expenses",
+    "public_expenses",
+}
+_BASIS_NAMES = {"gpb": "一般公共预算财政拨款口径", "all": "全部资金口径"}
+# A 基本支出 stated on the 一般公共预算 basis is the same figure as gpb_basic.
+_AS_GPB = {"expenditure_basic": "gpb_basic"}
+
+
+def _basis(r) -> str | None:
+    """The funds a statement of a basis metric covers, from its own words, then its heading
+    (the table's title for a table row); None when neither says."""
+    if r.metric not in _BASIS_METRICS:
+        return None
+    if r.metric == "gpb_basic" or "一般公共预算" in (r.label or ""):
+        return "gpb"
+    heading = (r.section or "").rsplit(">", 1)[-1]
+    if "一般公共预算" in heading or "财政拨款基本支出" in heading:
+        return "gpb"
+    if "支出决算" in heading and "财政拨款" not in heading:
+        return "all"
+    return None
+
+
+def _with_basis(amounts: list) -> list[tuple[object, str, str | None]]:
+    """(record, metric compared, basis) for every amount, plus the 基本/项目 columns of the two
+    expenditure tables' 合计 rows as statements of their own: 支出决算表 (all funds) and
+    一般公共预算财政拨款支出决算表 (一般公共预算)."""
+    out: list[tuple[object, str, str | None]] = []
+    for r in amounts:
+        basis = _basis(r)
+        metric = _AS_GPB.get(r.metric, r.metric) if basis == "gpb" else r.metric
+        out.append((r, metric, basis))
+        if r.part != "table" or r.subject_code:
+            continue
+        if r.metric == "gpb_expenditure" and r.basic_wan is not None:
+            out.append((r._replace(amount_wan=r.basic_wan, change_wan=None), "gpb_basic", "gpb"))
+        elif r.metric == "expenditure_current_year":
+            for metric, value in (
+                ("expenditure_basic", r.basic_wan),
+                ("expenditure_project", r.project_wan),
+            ):
+                if value is not None:
+                    out.append((r._replace(amount_wan=value, change_wan=None), metric, "all"))
+    return out
+
 
 def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     """One figure stated in several places must agree; so must its stated change."""
@@ -690,21 +743,43 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     amounts = [r for r in _records(st) if r.amount_wan is not None and r.metric]
     # A subject line whose code is unknown cannot be matched with its other statements.
     amounts = [r for r in amounts if r.subject_code or not r.subject_level]
-    for (report_id, metric, code), g in _group(
-        amounts, "report_id", "metric", "subject_code"
-    ).items():
-        if len(g) < 2:
+    groups: dict[tuple, list[tuple[object, str | None]]] = defaultdict(list)
+    other_basis: dict[tuple, list] = defaultdict(list)
+    for r, metric, basis in _with_basis(amounts):
+        groups[(r.report_id, metric, r.subject_code)].append((r, basis))
+        if basis:
+            other_basis[(r.report_id, metric, basis)].append(r)
+    for (report_id, metric, code), members in groups.items():
+        if len(members) < 2:
             continue
-        ref = g[0]
-        what = _name(metric, code, ref.subject_name or ref.label)
-        for other in g[1:]:
+        g = [r for r, _ in members]
+        bases = [b for _, b in members]
+        what = _name(metric, code, g[0].label if metric == g[0].metric else None)
+        for i, (other, basis) in enumerate(members[1:], 1):
+            # The first earlier statement of the same basis (or of an unknown one).
+            ref_i = next(
+                (j for j in range(i) if not basis or not bases[j] or bases[j] == basis), None
+            )
+            if ref_i is None:
+                continue
+            ref = g[ref_i]
             if other.block_index == ref.block_index:
                 continue  # one sentence that names a figure twice is not two places
-            rows.append(
-                _agreement_row(
-                    report_id, what, ref, other, "amount_wan", "cross_section.amount", "写为"
-                )
+            row = _agreement_row(
+                report_id,
+                what,
+                ref,
+                other,
+                "amount_wan",
+                "cross_section.amount",
+                "写为",
+                bases=(bases[ref_i], basis),
             )
+            if not row.lower <= row.observed <= row.upper:
+                row.message += _other_basis_note(
+                    other_basis, report_id, metric, (bases[ref_i], basis), (ref, other)
+                )
+            rows.append(row)
         with_change = [r for r in g if r.change_wan is not None]
         for other in with_change[1:]:
             if other.block_index != with_change[0].block_index:
@@ -723,13 +798,40 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     return _frame(rows, "cross_section")
 
 
+def _other_basis_note(other_basis: dict, report_id: str, metric: str, bases, pair) -> str:
+    """When one side's figure is the same metric on the other basis, say so: that is why."""
+    twin = {"gpb_basic": "expenditure_basic", "expenditure_basic": "gpb_basic"}.get(metric, metric)
+    for basis, r in zip(bases, pair, strict=True):
+        if basis is None:
+            continue
+        flip = "all" if basis == "gpb" else "gpb"
+        for o in other_basis.get((report_id, twin, flip), []):
+            if o.block_index != r.block_index and abs(o.amount_wan - r.amount_wan) < EPS + 0.005:
+                return (
+                    f"{_PART_NAMES.get(r.part, r.part)}（{r.source_location}）所写{_fmt(r.amount_wan)}万元"
+                    f"与{_PART_NAMES.get(o.part, o.part)}（{o.source_location}）{_BASIS_NAMES[flip]}的数字相同，"
+                    f"疑将{_BASIS_NAMES[flip]}的数字当作{_BASIS_NAMES[basis]}。"
+                )
+    return ""
+
+
 def _agreement_row(
-    report_id: str, what: str, ref, other, field: str, check_id: str, verb: str
+    report_id: str,
+    what: str,
+    ref,
+    other,
+    field: str,
+    check_id: str,
+    verb: str,
+    bases: tuple[str | None, str | None] = (None, None),
 ) -> Row:
     half = amount_half(ref.unit) + amount_half(other.unit) + EPS
     a, b = getattr(ref, field), getattr(other, field)
-    here = f"{_PART_NAMES.get(other.part, other.part)}（{other.source_location}）"
-    there = f"{_PART_NAMES.get(ref.part, ref.part)}（{ref.source_location}）"
+
+    def place(r, basis: str | None) -> str:
+        said = f"，{_BASIS_NAMES[basis]}" if basis else ""
+        return f"{_PART_NAMES.get(r.part, r.part)}（{r.source_location}{said}）"
+
     return Row(
         report_id,
         check_id,
@@ -739,7 +841,7 @@ def _agreement_row(
         a,
         a - half,
         a + half,
-        f"{what}在{here}{verb}{_fmt(b)}万元，在{there}{verb}{_fmt(a)}万元，两处不一致。",
+        f"{what}在{place(other, bases[1])}{verb}{_fmt(b)}万元，在{place(ref, bases[0])}{verb}{_fmt(a)}万元，两处不一致。",
         f"{what}各处一致。",
         other.source_text,
         other.source_location,
