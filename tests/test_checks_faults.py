@@ -23,7 +23,17 @@ def test_clean_reports_have_no_error(scored):
 
 def test_every_planted_fault_is_found(scored):
     _, result = scored
-    assert set(result.planted) == {"share", "sum", "yoy", "budget", "cross_section"}
+    # Sichuan-layout reports carry three of the tables (the rest go in a workbook), so no table
+    # can be removed from them: every other family has its faults.
+    assert set(result.planted) == {
+        "share",
+        "sum",
+        "yoy",
+        "budget",
+        "cross_section",
+        "identity",
+        "text",
+    }
     assert all(n >= 3 for n in result.planted.values()), dict(result.planted)
     assert result.found == result.planted, result.missed
 
@@ -40,6 +50,8 @@ def test_found_errors_lie_outside_their_rounding_interval(scored):
         with duckdb.connect(str(warehouse), read_only=True) as con:
             for doc in sorted(p for p in raw.rglob("*") if p.suffix in {".txt", ".docx"}):
                 for fault in load_faults(doc):
+                    if fault.check_id is not None:
+                        continue  # a word fault: test_word_faults_are_found_at_their_level
                     rows = con.execute(
                         "SELECT q.message, q.source_text, q.observed, q.lower_bound, q.upper_bound, q.source_location "
                         "FROM quality.check_result q JOIN core.report r USING (report_id) "
@@ -53,6 +65,33 @@ def test_found_errors_lie_outside_their_rounding_interval(scored):
                         assert observed < lower or observed > upper
                         checked += 1
     assert checked >= 15
+
+
+def test_word_faults_are_found_at_their_level(scored):
+    """A placeholder, a wrong year, a flipped direction word, doubled punctuation and a blanked
+    三公 cell: each answered by its own check, at its level, at the line it was planted in."""
+    root, _ = scored
+    from pipelines.sample.faults import load_faults
+
+    kinds = set()
+    for warehouse in (root / "wh").glob("*.duckdb"):
+        raw = root / "faulty" / warehouse.stem
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for doc in sorted(p for p in raw.rglob("*") if p.suffix in {".txt", ".docx"}):
+                for fault in load_faults(doc):
+                    if fault.check_id is None:
+                        continue
+                    rows = con.execute(
+                        "SELECT q.message, q.source_text, q.source_location "
+                        "FROM quality.check_result q JOIN core.report r USING (report_id) "
+                        "WHERE r.source_path = ? AND NOT q.passed AND q.check_id = ? AND q.severity = ?",
+                        [doc.relative_to(raw).as_posix(), fault.check_id, fault.level],
+                    ).fetchall()
+                    hits = [r for r in rows if fault.marker in f"{r[0]}\n{r[1]}"]
+                    assert hits, (doc, fault, rows)
+                    assert all(location for *_, location in hits)
+                    kinds.add(fault.kind)
+    assert {"placeholder", "wrong_year", "direction", "doubled_punctuation"} <= kinds
 
 
 def test_fault_score_cli_table(scored):

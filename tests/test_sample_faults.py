@@ -15,6 +15,8 @@ import pytest
 from pipelines.sample.faults import (
     FAMILY,
     FAULT_KINDS,
+    NUMBER_KINDS,
+    REVIEW_KINDS,
     Fault,
     inject_fault,
     load_faults,
@@ -112,7 +114,10 @@ def check_fault(clean: Path, faulty: Path, fault: Fault, kind: str) -> None:
         assert fault.field == {"yoy": "change_pct", "budget": "completion_pct"}[kind]
     else:
         assert fault.field == "value" and Decimal("1.00") <= delta <= Decimal("50.00")
-    assert fault.section == ("narrative" if kind != "cross_section" else fault.section)
+    if kind == "table_total":
+        assert fault.section == "table"
+    elif kind != "cross_section":
+        assert fault.section == "narrative"
     if kind == "cross_section":
         assert fault.section in ("annex", "table")
     if kind == "item_amount":
@@ -162,7 +167,7 @@ def check_semantics(fault: Fault, truth: dict) -> None:
         assert not lo <= p <= hi
 
 
-@pytest.mark.parametrize("kind", FAULT_KINDS)
+@pytest.mark.parametrize("kind", NUMBER_KINDS)
 def test_inject_each_kind(kind: str, county: list[Path], tmp_path: Path) -> None:
     placed = 0
     formats = set()
@@ -174,6 +179,51 @@ def test_inject_each_kind(kind: str, county: list[Path], tmp_path: Path) -> None
         placed += 1
         formats.add(clean.suffix)
     assert placed == len(county) and formats == {".txt", ".docx"}
+
+
+@pytest.fixture(scope="module")
+def national_county(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Reports that carry the whole set of tables (the national template)."""
+    return generate_county(
+        tmp_path_factory.mktemp("national"), 2, (2023,), SEED, layouts=("national",)
+    )
+
+
+@pytest.mark.parametrize("kind", REVIEW_KINDS)
+def test_inject_each_word_fault(
+    kind: str, county: list[Path], national_county: list[Path], tmp_path: Path
+) -> None:
+    """A word or layout fault changes only words (or removes one table), names the check and
+    level that must answer it, and what that finding must quote."""
+    docs = national_county if kind == "table_removed" else county
+    placed = 0
+    for n, clean in enumerate(docs):
+        faulty = copy_doc(clean, tmp_path / str(n))
+        try:
+            fault = inject_fault(faulty, kind, random.Random(f"{SEED}:{n}"))
+        except ValueError:
+            continue
+        placed += 1
+        before, after = text_of(clean), text_of(faulty)
+        assert before != after
+        assert fault.kind == kind and fault.family == FAMILY[kind] and fault.field == "text"
+        assert fault.check_id and fault.level in ("error", "warning") and fault.marker
+        if kind == "table_removed":
+            assert after.count(fault.quote) == before.count(fault.quote) - 1
+            assert len(after) < len(before) - len(fault.quote)
+        elif kind == "blank_cell":
+            assert (
+                numbers(after) != numbers(before)
+                and len(numbers(after)) == len(numbers(before)) - 1
+            )
+        else:
+            assert fault.marker in after and fault.quote in after and fault.quote not in before
+            if kind != "placeholder":  # the name is gone, not a number
+                assert numbers(after) == numbers(before) or kind == "wrong_year"
+        assert load_truth(faulty) == load_truth(clean)
+        recorded = json.loads(faulty.with_name(faulty.stem + ".faults.json").read_text("utf-8"))
+        assert recorded == [asdict(fault)]
+    assert placed >= 1
 
 
 def test_faults_append(county: list[Path], tmp_path: Path) -> None:
@@ -216,11 +266,12 @@ def test_make_faulty_corpus_deterministic(tmp_path: Path) -> None:
         assert pa.read_bytes() == pb.read_bytes()
     # every kind hits several documents; copies live under faulty/<kind>/<year>/, clean stays clean
     kinds = [f.kind for _, f in res_a]
-    assert all(kinds.count(k) >= 2 for k in FAULT_KINDS)
+    # (a removed table needs a full set of tables, which Sichuan-layout reports do not carry)
+    assert all(kinds.count(k) >= 2 for k in FAULT_KINDS if k != "table_removed")
     for path, fault in res_a:
         rel = path.relative_to(out_a / "faulty")
         assert rel.parts[0] == fault.kind and rel.parts[1] in ("2023", "2024")
         assert path.with_name(path.stem + ".truth.json").exists()
         clean = out_a / "clean" / rel.parts[1] / path.name
-        assert numbers(text_of(clean)) != numbers(text_of(path))
+        assert text_of(clean) != text_of(path)
         assert not clean.with_name(clean.stem + ".faults.json").exists()

@@ -65,6 +65,21 @@ def cites(fault: Fault, message: str, source_text: str) -> bool:
     return value in found or round(-value, 4) in found
 
 
+def answers(
+    fault: Fault, family: str, check_id: str, severity: str, message: str, source_text: str
+) -> bool:
+    """Whether a finding answers a planted fault: a changed number by an error of its family
+    that cites the printed figure; a word or layout fault by its own check, at its level,
+    quoting its marker."""
+    if fault.check_id is None:
+        return family == fault.family and severity == "error" and cites(fault, message, source_text)
+    return (
+        check_id == fault.check_id
+        and severity == fault.level
+        and (fault.marker or "") in f"{message or ''}\n{source_text or ''}"
+    )
+
+
 def score(
     root: Path, n_departments: int, years: tuple[int, ...], seed: int, workers: int | None = None
 ) -> FaultScore:
@@ -88,12 +103,13 @@ def score(
             for path, fault in items:
                 source_path = path.relative_to(raw).as_posix()
                 findings = con.execute(
-                    "SELECT q.message, q.source_text FROM quality.check_result q JOIN core.report r USING (report_id) "
-                    "WHERE r.source_path = ? AND NOT q.passed AND q.severity = 'error' AND q.family = ?",
-                    [source_path, fault.family],
+                    "SELECT q.family, q.check_id, q.severity, q.message, q.source_text "
+                    "FROM quality.check_result q JOIN core.report r USING (report_id) "
+                    "WHERE r.source_path = ? AND NOT q.passed AND q.severity IN ('error', 'warning')",
+                    [source_path],
                 ).fetchall()
                 result.planted[fault.family] += 1
-                if any(cites(fault, m, t) for m, t in findings):
+                if any(answers(fault, *f) for f in findings):
                     result.found[fault.family] += 1
                 else:
                     result.missed.append(
@@ -107,7 +123,8 @@ def format_table(s: FaultScore) -> str:
         "family          planted  found  recall   false errors on clean reports",
         "--------------  -------  -----  ------   -----------------------------",
     ]
-    for family in FAMILIES:
+    shown = list(FAMILIES) + sorted(set(s.planted) - set(FAMILIES))
+    for family in shown:
         planted = s.planted.get(family, 0)
         recall = f"{s.found[family] / planted:6.1%}" if planted else "   n/a"
         lines.append(

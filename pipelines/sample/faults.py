@@ -20,6 +20,12 @@ Kinds and the check family that must find them:
 * ``budget`` (budget): one 完成预算X% whose budget is stated moves ≥ 0.5 pp, outside actual/budget.
 * ``cross_section`` (cross_section): a figure stated in the narrative and again in the annex or a
   table changes by ≥ 1.00 万元 in the annex/table copy only.
+* ``table_total`` (sum): the 合计 of the 一般公共预算财政拨款支出决算表 (or of the 支出决算表) moves
+  by ≥ 1.00 万元, so its 类 lines no longer add up to it.
+
+The kinds of :mod:`pipelines.sample.review_faults` (a placeholder name, a wrong year, a flipped
+direction word, doubled punctuation, a removed table, a blanked 三公 cell) change words and
+layout instead, and name the check and level that must answer them.
 
 Documents are edited in place (callers pass a copy): .txt keeps its encoding (UTF-8, UTF-8 with
 BOM, GB18030) and line ends; .docx is edited run by run with python-docx, everything else kept.
@@ -40,6 +46,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from pipelines.sample.review_faults import PLANNERS as REVIEW_PLANNERS
+from pipelines.sample.review_faults import REVIEW_KINDS, TextEdit
 from pipelines.sample.writers import (
     ATTACHMENT_SUFFIX,
     generate_county,
@@ -47,7 +55,8 @@ from pipelines.sample.writers import (
     normalize_zip,
 )
 
-FAULT_KINDS = ("share", "sum", "yoy", "budget", "cross_section", "item_amount")
+NUMBER_KINDS = ("share", "sum", "yoy", "budget", "cross_section", "item_amount", "table_total")
+FAULT_KINDS = NUMBER_KINDS + REVIEW_KINDS
 FAMILY = {
     "share": "share",
     "sum": "sum",
@@ -55,6 +64,13 @@ FAMILY = {
     "budget": "budget",
     "cross_section": "cross_section",
     "item_amount": "sum",
+    "table_total": "sum",
+    "placeholder": "identity",
+    "wrong_year": "identity",
+    "direction": "budget",
+    "doubled_punctuation": "text",
+    "table_removed": "package",
+    "blank_cell": "cross_section",
 }
 
 ROUND_HALF = Decimal("0.005")  # half a unit of a figure printed to 0.01
@@ -79,6 +95,11 @@ class Fault:
     section: str  # narrative / table / annex
     quote: str  # sentence or table row as printed after the change
     line_hint: str  # substring identifying where it is
+    # Word and layout faults (review_faults): the finding that must answer them, by check id and
+    # level, and the text it must quote. None for a changed number, answered by its family.
+    check_id: str | None = None
+    level: str = "error"
+    marker: str | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -726,6 +747,49 @@ def _lead_ws(cell: str) -> int:
     return len(cell) - len(cell.lstrip())
 
 
+_TOTAL_METRICS = ("gpb_expenditure", "expenditure_current_year")
+
+
+def _plan_table_total(doc, facts, rng) -> Iterable[_Edit]:
+    """A table's 合计 row: its first figure moves, its 类 rows stay."""
+    cands = [
+        f
+        for f in facts
+        if f.get("section") == "table"
+        and f["metric"] in _TOTAL_METRICS
+        and f.get("unit") == "万元"
+        and f["value"] > 0
+    ]
+    rng.shuffle(cands)
+    for f in cands:
+        v = _dec(f["value"])
+        hits = []
+        for u in doc.units:
+            if u.section != "table" or not u.cells or _clean(u.cells[0]) != "合计":
+                continue
+            # The row's first amount (past an empty name cell and a 行次 number) is its total.
+            idx = next(
+                (
+                    k
+                    for k, c in enumerate(u.cells[1:], 1)
+                    if re.fullmatch(r"[\d,]+\.\d+", _clean(c))
+                ),
+                None,
+            )
+            if idx is None or _dec(_clean(u.cells[idx]).replace(",", "")) != v:
+                continue
+            cell_start = sum(len(c) + 1 for c in u.cells[:idx])
+            toks = [t for t in u.tokens if t.start == cell_start + _lead_ws(u.cells[idx])]
+            if len(toks) == 1:
+                hits.append((u, toks[0], idx - 1))
+        if len(hits) != 1:
+            continue
+        new = _amount_options(v, rng)
+        if new is not None and abs(new - v) >= AMOUNT_SHIFT[0]:
+            unit, tok, label_cell = hits[0]
+            yield _Edit(unit, tok, new, f, "value", anchor=tok, label_cell=label_cell)
+
+
 _PLANNERS = {
     "share": _plan_share,
     "sum": _plan_class_sum,
@@ -733,6 +797,7 @@ _PLANNERS = {
     "budget": _plan_budget,
     "cross_section": _plan_cross_section,
     "item_amount": _plan_item_amount,
+    "table_total": _plan_table_total,
 }
 
 
@@ -801,8 +866,11 @@ def inject_fault(doc_path: Path, kind: str, rng: random.Random) -> Fault:
     doc_path = Path(doc_path)
     if doc_path.resolve().is_relative_to(PROJECT_RAW):
         raise ValueError(f"refusing to edit {doc_path}: inject faults into a copy, never raw/")
-    facts = load_truth(doc_path)["facts"]
+    truth = load_truth(doc_path)
+    facts = truth["facts"]
     doc = _open(doc_path)
+    if kind in REVIEW_KINDS:
+        return _apply_text_edit(doc, doc_path, kind, truth, rng)
     edit = next(
         (e for e in _PLANNERS[kind](doc, facts, rng) if e.unit.editable),
         None,
@@ -832,6 +900,43 @@ def inject_fault(doc_path: Path, kind: str, rng: random.Random) -> Fault:
         section=unit.section,
         quote=quote,
         line_hint=_hint(edit, new_unit_text, new_text, whole, quote),
+    )
+    path = faults_path(doc_path)
+    existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+    existing.append(fault.to_dict())
+    path.write_text(json.dumps(existing, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return fault
+
+
+def _apply_text_edit(doc, doc_path: Path, kind: str, truth: dict, rng: random.Random) -> Fault:
+    """Plant a word or layout fault (review_faults) and record it like a changed number."""
+    edit: TextEdit | None = next(
+        (e for e in REVIEW_PLANNERS[kind](doc, truth, rng) if e.unit.editable), None
+    )
+    if edit is None:
+        raise ValueError(f"no {kind} fault can be placed in {doc_path.name}")
+    quote = edit.unit.text[: edit.start] + edit.new + edit.unit.text[edit.end :]
+    # Later units first: a .txt's offsets after an edit would move.
+    for u in reversed(edit.blanked):
+        if u.text:
+            doc.replace(u, 0, len(u.text), "")
+    doc.replace(edit.unit, edit.start, edit.end, edit.new)
+    doc.save()
+    removed = edit.unit.text if not edit.new and edit.start == 0 else None
+    fault = Fault(
+        kind=kind,
+        family=FAMILY[kind],
+        metric="",
+        subject_code=None,
+        true_value=0.0,
+        printed_value=0.0,
+        field="text",
+        section=edit.section,
+        quote=removed or (quote if edit.unit.kind == "row" else _sentence(quote, edit.start)),
+        line_hint=edit.marker,
+        check_id=edit.check_id,
+        level=edit.level,
+        marker=edit.marker,
     )
     path = faults_path(doc_path)
     existing = json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
@@ -875,34 +980,58 @@ def make_faulty_corpus(
         collect=blocks,
     )
     rounds = min(len(kinds), max(1, math.ceil(MIN_HITS_PER_KIND * len(kinds) / len(docs))))
+    dealt = [
+        (src, kinds[(i * rounds + r) % len(kinds)])
+        for i, src in enumerate(docs)
+        for r in range(rounds)
+    ]
+    results = _plant(out_dir, blocks, dealt, seed)
+    # A kind that fits few documents (a removed table needs a full set of tables) is tried on
+    # the others, in order, until it hits MIN_HITS_PER_KIND of them.
+    for kind in kinds:
+        hits = {path.name for path, fault in results if fault.kind == kind}
+        for src in docs:
+            if len(hits) >= min(MIN_HITS_PER_KIND, len(docs)):
+                break
+            if src.name in hits or (src, kind) in dealt:
+                continue
+            for path, _fault in (extra := _plant(out_dir, blocks, [(src, kind)], seed)):
+                hits.add(path.name)
+            results += extra
+    return results
+
+
+def _plant(
+    out_dir: Path, blocks: dict[Path, list], dealt: list[tuple[Path, str]], seed: int
+) -> list[tuple[Path, Fault]]:
+    """Copy each (document, kind) under faulty/<kind>/<year>/ and plant the fault; a kind that
+    cannot be placed in a document leaves no copy."""
     results: list[tuple[Path, Fault]] = []
-    for i, src in enumerate(docs):
+    for src, kind in dealt:
         year = src.parent.name
         fmt = load_truth(src)["format"]
-        for r in range(rounds):
-            kind = kinds[(i * rounds + r) % len(kinds)]
-            dest = out_dir / "faulty" / kind / year / src.name
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            truth_src = src.with_name(src.stem + ".truth.json")
-            truth_dest = dest.with_name(dest.stem + ".truth.json")
-            shutil.copyfile(truth_src, truth_dest)
-            faults_path(dest).unlink(missing_ok=True)
-            rng = random.Random(f"{seed}:fault:{kind}:{year}:{src.stem}")
-            try:
-                if fmt in ("txt", "docx", "docx+xlsx"):
-                    shutil.copyfile(src, dest)
-                    attachment = src.with_name(src.stem + ATTACHMENT_SUFFIX + ".xlsx")
-                    if attachment.exists():  # the tables go with the copy, unchanged
-                        shutil.copyfile(attachment, dest.with_name(attachment.name))
-                    fault = inject_fault(dest, kind, rng)
-                else:
-                    fault = _inject_via_blocks(blocks[src], fmt, dest, kind, rng)
-            except ValueError:
-                dest.unlink(missing_ok=True)
-                dest.with_name(dest.stem + ATTACHMENT_SUFFIX + ".xlsx").unlink(missing_ok=True)
-                truth_dest.unlink()
-                continue
-            results.append((dest, fault))
+        dest = out_dir / "faulty" / kind / year / src.name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        truth_src = src.with_name(src.stem + ".truth.json")
+        truth_dest = dest.with_name(dest.stem + ".truth.json")
+        shutil.copyfile(truth_src, truth_dest)
+        faults_path(dest).unlink(missing_ok=True)
+        rng = random.Random(f"{seed}:fault:{kind}:{year}:{src.stem}")
+        try:
+            if fmt in ("txt", "docx", "docx+xlsx"):
+                shutil.copyfile(src, dest)
+                attachment = src.with_name(src.stem + ATTACHMENT_SUFFIX + ".xlsx")
+                if attachment.exists():  # the tables go with the copy, unchanged
+                    shutil.copyfile(attachment, dest.with_name(attachment.name))
+                fault = inject_fault(dest, kind, rng)
+            else:
+                fault = _inject_via_blocks(blocks[src], fmt, dest, kind, rng)
+        except ValueError:
+            dest.unlink(missing_ok=True)
+            dest.with_name(dest.stem + ATTACHMENT_SUFFIX + ".xlsx").unlink(missing_ok=True)
+            truth_dest.unlink()
+            continue
+        results.append((dest, fault))
     return results
 
 
@@ -962,6 +1091,12 @@ def _inject_via_blocks(blocks: list, fmt: str, dest: Path, kind: str, rng: rando
             b.rows[ref[2]] = new.split("\t")
         else:
             b.note = new
+    # A removed table leaves no empty grid behind.
+    blocks = [
+        b
+        for b in blocks
+        if b.kind != "table" or b.text.strip() or any("".join(r).strip() for r in b.rows)
+    ]
     year = int(dest.parent.name)
     written = write_document(
         blocks, fmt, dest.parent, dest.stem, year, None, random.Random(0), "utf-8"

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.extract.vocabulary import FAMILY
-from pipelines.quality.fault_score import FaultScore, cites, corpus_arguments, format_table
+from pipelines.quality.fault_score import FaultScore, answers, corpus_arguments, format_table
 from pipelines.run import Locations, check, ingest, load
 from pipelines.sample.faults import make_faulty_corpus
 from pipelines.sample.render import LAYOUTS
@@ -274,14 +274,19 @@ def _pipeline(raw: Path, warehouse: Path, workers: int | None) -> None:
     check(loc, data_docs=False)
 
 
-def _errors(warehouse: Path) -> dict[str, list[tuple[str, str, str, str, str]]]:
-    """source_path -> its error-level findings (family, check, message, quote, location)."""
+def _errors(
+    warehouse: Path, severities: tuple[str, ...] = ("error",)
+) -> dict[str, list[tuple[str, str, str, str, str, str]]]:
+    """source_path -> its failed findings of these levels
+    (family, check, severity, message, quote, location)."""
     out: dict[str, list] = defaultdict(list)
+    marks = ", ".join("?" for _ in severities)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         for row in con.execute(
-            "SELECT r.source_path, q.family, q.check_id, q.message, q.source_text, q.source_location "
-            "FROM quality.check_result q JOIN core.report r USING (report_id) "
-            "WHERE NOT q.passed AND q.severity = 'error'"
+            "SELECT r.source_path, q.family, q.check_id, q.severity, q.message, q.source_text, "
+            "q.source_location FROM quality.check_result q JOIN core.report r USING (report_id) "
+            f"WHERE NOT q.passed AND q.severity IN ({marks})",
+            list(severities),
         ).fetchall():
             out[row[0]].append(row[1:])
     return out
@@ -322,7 +327,7 @@ def score_layouts(
                     "quote": q,
                     "location": loc,
                 }
-                for f, c, m, q, loc in found[:5]
+                for f, c, _level, m, q, loc in found[:5]
             ]
         result.extraction.add(per_doc[path])
         result.checks.clean_reports += 1
@@ -335,13 +340,13 @@ def score_layouts(
         raw = root / "faulty" / kind
         warehouse = wh / f"{kind}.duckdb"
         _pipeline(raw, warehouse, workers)
-        findings = _errors(warehouse)
+        findings = _errors(warehouse, ("error", "warning"))
         for path, fault in items:
             rel = path.relative_to(raw).as_posix()
             doc = docs[rel]
             hit = any(
-                f == fault.family and cites(fault, m, q)
-                for f, _c, m, q, _loc in findings.get(rel, [])
+                answers(fault, f, c, level, m, q)
+                for f, c, level, m, q, _loc in findings.get(rel, [])
             )
             result.checks.planted[fault.family] += 1
             result.checks.found[fault.family] += hit
