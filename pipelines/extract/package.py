@@ -67,7 +67,7 @@ def package_findings(
     doc: Document, recognized: list[dict], fiscal_year: int | None
 ) -> list[TextFinding]:
     out: list[TextFinding] = []
-    paragraphs = compact("".join(b.text for b in doc.blocks if b.kind == "paragraph"))
+    paragraphs = compact("".join(_paragraphs_outside_contents(doc)))
     body = compact("".join(b.text for b in doc.blocks))
     found = {t.get("table_name") for t in recognized if t.get("table_name")}
     due = [
@@ -144,6 +144,30 @@ def package_findings(
             )
         )
     return out + _parts(body)
+
+
+# A line of a table of contents: a table's title, alone, perhaps numbered ("五、…决算表").
+_CONTENTS_LINE = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d+[、.．]|附表\d+|表\d+)?[^，。；]{2,30}表$"
+)
+_CONTENTS_RUN = 3
+
+
+def _paragraphs_outside_contents(doc: Document) -> list[str]:
+    """The paragraphs' text without the runs of table titles a table of contents lists: a
+    title listed there says nothing of whether the table is printed."""
+    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    listed = [bool(_CONTENTS_LINE.match(compact(t))) for t in texts]
+    keep = [True] * len(texts)
+    i = 0
+    while i < len(texts):
+        j = i
+        while j < len(texts) and listed[j]:
+            j += 1
+        if j - i >= _CONTENTS_RUN:
+            keep[i:j] = [False] * (j - i)
+        i = max(j, i + 1)
+    return [t for t, k in zip(texts, keep, strict=True) if k]
 
 
 def _parts(body: str) -> list[TextFinding]:
