@@ -72,3 +72,22 @@ def test_an_empty_table_needs_a_note():
 def test_tables_published_elsewhere_and_a_missing_part():
     found = _findings(PARTS[:-1] + ["附件：“三公”经费情况"])
     assert found == {("package.tables_elsewhere", "warning"), ("package.part_missing", "warning")}
+
+
+CONTENTS = (
+    ["目录"] + [f"{k}、{t.name}" for k, t in enumerate(standard_tables(), start=1)] + ["说明"]
+)
+
+
+def test_a_table_listed_in_the_contents_but_not_printed_is_missing():
+    # The contents name every table; the 支出决算表 itself is not in the document.
+    assert _findings(CONTENTS + PARTS + _all_tables(skip="支出决算表")) == {
+        ("package.table_missing", "error")
+    }
+
+
+def test_a_table_read_without_its_title_makes_a_missing_one_unsure():
+    # A table with figures whose title could not be read may be the one not found by title.
+    untitled = ["项目\t合计", "一、基本支出\t6.00", "二、项目支出\t4.00", "合计\t10.00"]
+    lines = CONTENTS + PARTS + _all_tables(skip="支出决算表") + ["注：单位万元"] + untitled
+    assert _findings(lines) == {("package.table_unread", "warning")}

@@ -96,6 +96,11 @@ def package_findings(
             ),
             *_parts(body),
         ]
+    untitled = "、".join(
+        t.get("first_location") or ""
+        for t in recognized
+        if not t.get("table_name") and not t.get("all_blank") and t.get("row_count", 0) >= 3
+    )
     for table in due:
         if table.name in found:
             continue
@@ -111,17 +116,28 @@ def package_findings(
             alone = alone.replace(re.sub(r"[\"“”]", "", compact(name)), "")
         words = re.sub(r"[\"“”]", "", compact(table.words))
         printed = re.search(re.escape(words) + r"[^，。；]{0,16}表", alone) is not None
+        if printed:
+            message = (
+                f"文中提到“{table.name}”，但未能读出该表的内容（可能是图片、版式特殊或表格被拆分），"
+                "请对照原文核对该表是否完整公开。"
+            )
+        elif untitled:
+            # A table was read whose title could not be: it may be this one.
+            message = (
+                f"未找到标题为“{table.name}”的表；文中有未能识别标题的表格（{untitled}），"
+                "可能就是该表，请对照原文核对该表是否公开。"
+            )
+        else:
+            message = (
+                f"未找到“{table.name}”。部门决算应公开该表（无数据时也应公开空表并说明），请补充。"
+            )
+        unsure = printed or bool(untitled)
         out.append(
             TextFinding(
-                "package.table_unread" if printed else "package.table_missing",
+                "package.table_unread" if unsure else "package.table_missing",
                 "package",
-                "warning" if printed else "error",
-                (
-                    f"文中提到“{table.name}”，但未能读出该表的内容（可能是图片、版式特殊或表格被拆分），"
-                    "请对照原文核对该表是否完整公开。"
-                    if printed
-                    else f"未找到“{table.name}”。部门决算应公开该表（无数据时也应公开空表并说明），请补充。"
-                ),
+                "warning" if unsure else "error",
+                message,
                 table.name,
                 "全文",
             )
@@ -154,20 +170,21 @@ _CONTENTS_RUN = 3
 
 
 def _paragraphs_outside_contents(doc: Document) -> list[str]:
-    """The paragraphs' text without the runs of table titles a table of contents lists: a
-    title listed there says nothing of whether the table is printed."""
-    texts = [b.text for b in doc.blocks if b.kind == "paragraph"]
-    listed = [bool(_CONTENTS_LINE.match(compact(t))) for t in texts]
-    keep = [True] * len(texts)
-    i = 0
-    while i < len(texts):
-        j = i
-        while j < len(texts) and listed[j]:
-            j += 1
-        if j - i >= _CONTENTS_RUN:
-            keep[i:j] = [False] * (j - i)
-        i = max(j, i + 1)
-    return [t for t, k in zip(texts, keep, strict=True) if k]
+    """The paragraphs' text without the runs of table titles a table of contents lists (three
+    or more title lines in a row, nothing between them): a title listed there says nothing of
+    whether the table is printed."""
+    kept: list[str] = []
+    run: list[str] = []
+    for b in [*doc.blocks, None]:
+        if b is not None and b.kind == "paragraph" and _CONTENTS_LINE.match(compact(b.text)):
+            run.append(b.text)
+            continue
+        if len(run) < _CONTENTS_RUN:
+            kept.extend(run)
+        run = []
+        if b is not None and b.kind == "paragraph":
+            kept.append(b.text)
+    return kept
 
 
 def _parts(body: str) -> list[TextFinding]:
