@@ -20,6 +20,7 @@ import ctypes
 import hashlib
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -158,11 +159,33 @@ def annotate_pdf(data: bytes, marks: list[Mark]) -> bytes:
                 )
             finally:
                 page.close()
+        had_id = bool(pdf.get_identifier(pdfium_c.FILEIDTYPE_PERMANENT))
         out = io.BytesIO()
         pdf.save(out)
-        return out.getvalue()
+        return _fixed_identifier(out.getvalue(), keep_first=had_id)
     finally:
         pdf.close()
+
+
+_FILE_ID = re.compile(rb"/ID\s*\[\s*<([0-9A-Fa-f]*)>\s*<([0-9A-Fa-f]*)>\s*\]")
+
+
+def _fixed_identifier(data: bytes, keep_first: bool) -> bytes:
+    """The saved file with PDFium's fresh file identifier (the trailer's /ID, new at every
+    save) replaced by a hash of the file: the same source and marks give the same bytes. The
+    permanent part of the source's own /ID is kept. Same length: no offset moves."""
+    found = list(_FILE_ID.finditer(data))
+    if not found:
+        return data
+    m = found[-1]
+    groups = [1, 2] if not keep_first else [2]
+    blank = bytearray(data)
+    for g in groups:
+        blank[m.start(g) : m.end(g)] = b"0" * (m.end(g) - m.start(g))
+    digest = hashlib.sha256(bytes(blank)).hexdigest().upper().encode() * 2
+    for g in groups:
+        blank[m.start(g) : m.end(g)] = digest[: m.end(g) - m.start(g)]
+    return bytes(blank)
 
 
 def _wide(text: str):
