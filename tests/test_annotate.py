@@ -390,3 +390,27 @@ def test_real_xian_error_is_boxed_over_its_rate(tmp_path: Path) -> None:
     assert hashlib.sha256((raw / "2022" / source.name).read_bytes()).digest() == (
         hashlib.sha256(source.read_bytes()).digest()
     )
+
+
+def test_a_pdf_loaded_without_places_is_read_again_once(tmp_path: Path, faulty):
+    """A warehouse filled before figures' places were kept gets them, and the annotated
+    copies, at the next run; the run after that reads nothing again."""
+    from pipelines.run import Locations, ingest
+
+    runs, _, _ = faulty
+    raw = tmp_path / "raw"
+    shutil.copytree(runs["share"][0], raw)
+    warehouse = tmp_path / "wh" / "budget.duckdb"
+    _run(raw, warehouse)
+    copies = sorted((warehouse.parent / "reports").rglob(f"*{SUFFIX}"))
+    assert copies
+    with duckdb.connect(str(warehouse)) as con:  # as an older version left it
+        con.execute("UPDATE core.statement SET figure_boxes = NULL, page_no = NULL")
+    for p in copies:
+        p.unlink()
+    _run(raw, warehouse)
+    assert all(p.is_file() for p in copies)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert con.execute("SELECT count(figure_boxes) FROM core.statement").fetchone()[0] > 0
+    outcome = ingest(Locations(raw, warehouse), workers=1)
+    assert not outcome.staged, outcome
