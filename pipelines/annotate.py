@@ -255,12 +255,16 @@ def write_annotated_pdf(
     target: Path,
 ) -> Path | None:
     """Write ``target``, the 标注版 of the PDF report ``source`` (in raw/, only read), when the
-    report has errors or warnings; remove a former one otherwise. Returns ``target`` or None.
+    report has errors or warnings; remove a former one otherwise (also when the department's
+    report is no longer a PDF). Returns ``target`` or None.
 
     The copy is written whole or not at all (storage.replace_atomically); when a file with
     the same bytes is already there (a run with the same findings), it is left untouched. A
     source that is gone, or no longer the version the warehouse holds, gets no copy.
     """
+    if source.suffix.lower() != ".pdf":
+        target.unlink(missing_ok=True)
+        return None
     marks = report_marks(con, report_id)
     row = con.execute(
         "SELECT source_sha256 FROM core.report WHERE report_id = ?", [report_id]

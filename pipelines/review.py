@@ -178,7 +178,7 @@ def write_review_reports(
     for report_id, department, year, source_path in reports:
         try:
             annotated = None
-            if raw_dir is not None and source_path.lower().endswith(".pdf"):
+            if raw_dir is not None:  # a PDF report with findings: its annotated copy
                 stem = review_file_stem(department) or report_id
                 annotated = write_annotated_pdf(
                     con, report_id, raw_dir / source_path,

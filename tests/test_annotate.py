@@ -414,3 +414,21 @@ def test_a_pdf_loaded_without_places_is_read_again_once(tmp_path: Path, faulty):
         assert con.execute("SELECT count(figure_boxes) FROM core.statement").fetchone()[0] > 0
     outcome = ingest(Locations(raw, warehouse), workers=1)
     assert not outcome.staged, outcome
+
+
+def test_no_copy_for_a_report_that_is_no_longer_a_pdf(tmp_path: Path, faulty):
+    from pipelines.annotate import write_annotated_pdf
+
+    runs, _, _ = faulty
+    raw, warehouse, _ = runs["share"]
+    ((report_id, department, year, source),) = _reports(warehouse)[:1]
+    target = tmp_path / f"x{SUFFIX}"
+    target.write_bytes(b"old")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        assert write_annotated_pdf(con, report_id, raw / "2024" / "x.txt", target) is None
+        assert not target.exists()
+        # the PDF itself, changed in raw/ since it was loaded: no copy from the wrong version
+        changed = tmp_path / "changed.pdf"
+        changed.write_bytes((raw / source).read_bytes() + b"\n")
+        assert write_annotated_pdf(con, report_id, changed, target) is None
+        assert write_annotated_pdf(con, report_id, raw / source, target) == target
