@@ -29,6 +29,12 @@ class Block:
     # The row was rebuilt from text laid out with spaces (no cells in the source): its table is
     # trusted less, a failing identity of its own is enough to doubt it.
     rebuilt: bool = False
+    # PDF only: the page (1-based) the block starts on, and for each character of ``text`` the
+    # PDF character it was read from, (char, x0, y0, x1, y1, ...) in the page's unrotated user
+    # space (points from the bottom left), or None where the text has no character of its own
+    # (the tab between two cells). Other formats leave both None.
+    page: int | None = field(default=None, compare=False)
+    boxes: tuple | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

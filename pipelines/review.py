@@ -13,6 +13,8 @@ import duckdb
 import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from pipelines.annotate import SUFFIX as ANNOTATED_SUFFIX
+from pipelines.annotate import write_annotated_pdf
 from pipelines.exports import safe_text
 from pipelines.storage import is_storage_failure, replace_atomically
 
@@ -117,9 +119,11 @@ def write_review_reports(
     out_dir: Path,
     only: set[tuple[int, str]] | None = None,
     failures: list[tuple[int, str, str]] | None = None,
+    raw_dir: Path | None = None,
 ) -> list[Path]:
     """Write <out_dir>/<year>/<department>.html and .xlsx for every report, or for the reports
-    whose (fiscal_year, department) is in ``only``; return the HTML paths written.
+    whose (fiscal_year, department) is in ``only``; return the HTML paths written. With
+    ``raw_dir``, a PDF report with findings also gets <department>.标注.pdf (pipelines/annotate.py).
 
     One report whose review cannot be written (anything but a storage failure, which stops
     the step) does not stop the others: it is appended to ``failures`` as (year, department,
@@ -140,7 +144,7 @@ def write_review_reports(
             stem = review_file_stem(department) if department else ""
             if year is None or not stem or (year, stem) in kept:
                 continue
-            for suffix in (".html", ".xlsx"):
+            for suffix in (".html", ".xlsx", ANNOTATED_SUFFIX):
                 (out_dir / str(year) / f"{stem}{suffix}").unlink(missing_ok=True)
         reports = [r for r in reports if (r[2], r[1]) in wanted]
         if not reports:
@@ -173,10 +177,18 @@ def write_review_reports(
         folder.mkdir(parents=True, exist_ok=True)
     for report_id, department, year, source_path in reports:
         try:
+            annotated = None
+            if raw_dir is not None:  # a PDF report with findings: its annotated copy
+                stem = review_file_stem(department) or report_id
+                annotated = write_annotated_pdf(
+                    con, report_id, raw_dir / source_path,
+                    out_dir / str(year) / f"{stem}{ANNOTATED_SUFFIX}",
+                )  # fmt: skip
             written.append(
                 _write_one(
                     out_dir, template, report_id, department, year, source_path,
                     findings.get(report_id, []), counts.get(report_id, []),
+                    annotated.name if annotated else None,
                 )
             )  # fmt: skip
         except Exception as exc:
@@ -195,6 +207,7 @@ def _write_one(
     source_path: str,
     rows: list[dict],
     family_counts: list[tuple[str, int, int]],
+    annotated_pdf: str | None = None,
 ) -> Path:
     """One department's review (HTML and .xlsx); returns the HTML path."""
     errors = sum(r["severity"] == "error" for r in rows)
@@ -217,6 +230,7 @@ def _write_one(
         verdict=text,
         verdict_class=css,
         groups=groups,
+        annotated_pdf=annotated_pdf,
         families=[
             {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
             for f, n, bad in family_counts

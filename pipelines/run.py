@@ -338,7 +338,9 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
             if not only:
                 return [], 0
         failures: list[tuple[int, str, str]] = []
-        written = write_review_reports(con, loc.reports_dir, only=only, failures=failures)
+        written = write_review_reports(
+            con, loc.reports_dir, only=only, failures=failures, raw_dir=loc.raw_dir
+        )
         failpoint("reviews.written")
         clear(con, "review")
         # one department's failed review does not stop the others; it is retried next run

@@ -97,6 +97,10 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("budget_direction", "VARCHAR"),  # 决算 stated above/below/equal to 预算 in words
         ("source_text", "VARCHAR"),
         ("source_location", "VARCHAR"),
+        # PDF only: the page (1-based) of the statement's first figure, and each figure's boxes
+        # as JSON {"amount": [[page, x0, y0, x1, y1], ...], "share": ...} (pipelines/figure_boxes.py)
+        ("page_no", "INTEGER"),
+        ("figure_boxes", "VARCHAR"),
     ],
     "core.report_table": [
         ("report_id", "VARCHAR"),
@@ -170,6 +174,10 @@ TABLES: dict[str, list[tuple[str, str]]] = {
             "DOUBLE",
         ),  # the interval the other stated figures allow (rounding included)
         ("upper_bound", "DOUBLE"),
+        # PDF only, for a finding made while reading (no statement): where its quote is, as
+        # JSON [[page, x0, y0, x1, y1], ...]; a statement's finding uses the statement's boxes
+        ("page_no", "INTEGER"),
+        ("source_boxes", "VARCHAR"),
     ],
     **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
 }

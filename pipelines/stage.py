@@ -32,6 +32,7 @@ from pipelines.extract import extract_document
 from pipelines.extract.guard import refusal_message, refuse_implausible
 from pipelines.extract.statement import Statement
 from pipelines.failpoints import failpoint
+from pipelines.figure_boxes import attach_boxes
 from pipelines.identify import identify
 from pipelines.limits import TooComplex, limit
 from pipelines.normalize import SourceInfo, build_tables, report_id_for, table_rows
@@ -161,6 +162,7 @@ def _extract(
             projects,
         )
         rows["quality.check_result"].extend(_refusal_findings(rid, statements, flagged))
+        attach_boxes(doc, statements, rows)  # PDF: where each figure sits on its page
         result = StageResult(
             file.source_path,
             file.sha256,

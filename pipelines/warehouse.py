@@ -205,6 +205,16 @@ def plan(con: duckdb.DuckDBPyConnection, files: list[SourceFile], full: bool = F
             "SELECT source_path FROM core.report WHERE fiscal_year IS NULL"
         ).fetchall()
     }
+    # A PDF report loaded before the places of its figures were kept is read again, once, so
+    # that its review gets the annotated copy (pipelines/annotate.py) with its findings boxed.
+    retry |= {
+        path
+        for (path,) in con.execute(
+            "SELECT source_path FROM core.report r WHERE source_format = 'pdf' "
+            "AND statement_count > 0 AND NOT EXISTS (SELECT 1 FROM core.statement s "
+            "WHERE s.report_id = r.report_id AND s.figure_boxes IS NOT NULL)"
+        ).fetchall()
+    }
     to_stage = [
         f
         for f in files

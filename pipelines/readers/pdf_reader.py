@@ -139,8 +139,19 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
     finally:
         textpage.close()
     turn = _Turn.of(page)
+    # Blocks keep each character's box in the page's own (unrotated) space, where a PDF's
+    # annotations are drawn: on a turned page, from the turned character back to PDFium's.
+    unturned: dict[int, _Char] | None = None
     if turn is not None:
+        originals = chars
         chars = [None if c is None else turn.char(c) for c in chars]
+        unturned = {id(t): o for t, o in zip(chars, originals, strict=True) if t is not None}
+
+    def page_boxes(cs) -> tuple:
+        if unturned is None:
+            return tuple(cs)
+        return tuple(None if c is None else unturned[id(c)] for c in cs)
+
     grids = _find_grids(page, turn)
     _, height = page.get_size()
 
@@ -178,7 +189,7 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
             table_index = state.count
             state.count += 1
             state.open_index, state.last_columns = None, None
-            for row, (cells, doubt) in enumerate(payload, start=1):
+            for row, (cells, doubt, boxes) in enumerate(payload, start=1):
                 doc.blocks.append(
                     Block(
                         len(doc.blocks),
@@ -190,21 +201,34 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                         row - 1,
                         doubt,
                         rebuilt=True,
+                        page=number,
+                        boxes=page_boxes(boxes),
                     )
                 )
             first_item = False
             continue
         if kind == "line":
-            content = "".join(c[_CH] for c in payload).strip()
+            lettered = [c for c in payload if c[_CH]]
+            whole = "".join(c[_CH] for c in lettered)
+            content = whole.strip()
             if not content or _is_page_number(content, top, height):
                 continue
             line_no += 1
             state.open_index = None  # text between tables: a new table starts after it
+            lead = len(whole) - len(whole.lstrip())
             doc.blocks.append(
-                Block(len(doc.blocks), "paragraph", content, f"第{number}页第{line_no}行")
+                Block(
+                    len(doc.blocks),
+                    "paragraph",
+                    content,
+                    f"第{number}页第{line_no}行",
+                    page=number,
+                    boxes=page_boxes(lettered[lead : lead + len(content)]),
+                )
             )
         else:
-            grid, rows = payload
+            grid, cell_chars = payload
+            rows = [["".join(c[_CH] for c in cell) for cell in row] for row in cell_chars]
             columns = _columns(grid)
             continues = (
                 first_item
@@ -215,15 +239,23 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
             )
             if continues:
                 table_index = state.open_index
-                rows = [r for r in rows if tuple(r) not in state.last_header] or rows
+                kept = [k for k, r in enumerate(rows) if tuple(r) not in state.last_header]
+                if kept:
+                    rows, cell_chars = [rows[k] for k in kept], [cell_chars[k] for k in kept]
             else:
                 table_index = state.count
                 state.count += 1
                 state.next_row = 0
                 state.last_header = [tuple(r) for r in rows[:3]]
             state.open_index, state.last_columns = table_index, columns
-            for cells in rows:
+            for cells, chars_of in zip(rows, cell_chars, strict=True):
                 state.next_row += 1
+                boxes: list[_Char | None] = []
+                for cell in chars_of:
+                    if cell:
+                        if boxes:
+                            boxes.append(None)  # the tab between two cells
+                        boxes.extend(cell)
                 doc.blocks.append(
                     Block(
                         len(doc.blocks),
@@ -233,17 +265,22 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                         tuple(cells),
                         table_index,
                         state.next_row - 1,
+                        page=number,
+                        boxes=page_boxes(boxes),
                     )
                 )
         first_item = False
     return text_chars
 
 
-def _laid_out(line: list[_Char]) -> str:
+def _laid_out(line: list[_Char], where: list[_Char | None] | None = None) -> str:
     """A text line as a monospaced layout (as pdftotext -layout prints): characters that
     touch stay together; after a gap, the next character starts at the column its left edge
     sits in, so that the figures of one column line up across lines. A gap always leaves at
-    least two spaces: the layout reader splits tokens there."""
+    least two spaces: the layout reader splits tokens there.
+
+    With ``where``, the character at each position of the result is appended to it (None for
+    the spaces of a gap)."""
     out: list[str] = []
     width = 0
     previous_x1: float | None = None
@@ -256,12 +293,18 @@ def _laid_out(line: list[_Char]) -> str:
         if not touching and previous_x1 is not None:
             column = max(int(c[_X0] / _LAYOUT_COLUMN_PT), width + 2)
             out.append(" " * (column - width))
+            if where is not None:
+                where.extend([None] * (column - width))
             width = column
         elif previous_x1 is None:
             column = int(c[_X0] / _LAYOUT_COLUMN_PT)
             out.append(" " * column)
+            if where is not None:
+                where.extend([None] * column)
             width = column
         out.append(c[_CH])
+        if where is not None:
+            where.extend([c] * len(c[_CH]))
         width += 1  # string positions, not display width: a gap re-aligns to the page
         previous_x1 = c[_X1]
     return "".join(out)
@@ -273,7 +316,8 @@ def _tables_without_rulings(items: list[tuple[float, str, object]]) -> list:
     lines = [(k, item) for k, item in enumerate(items) if item[1] == "line"]
     if len(lines) < 2:
         return items
-    text = [_laid_out(item[2]) for _, item in lines]
+    positions: list[list[_Char | None]] = [[] for _ in lines]
+    text = [_laid_out(item[2], where) for (_, item), where in zip(lines, positions, strict=True)]
     tables = find_layout_tables(text)
     if not tables:
         return items
@@ -281,12 +325,35 @@ def _tables_without_rulings(items: list[tuple[float, str, object]]) -> list:
     dropped: set[int] = set()
     for table in tables:
         first = lines[table.first_line - 1][0]
-        rows = [(cells, table.doubt) for _, cells in table.rows]
+        rows = [
+            (cells, table.doubt, _row_chars(cells, text[no - 1], positions[no - 1]))
+            for no, cells in table.rows
+        ]
         replaced[first] = (items[first][0], "layout_table", rows)
         dropped.update(lines[n - 1][0] for n in range(table.first_line, table.last_line + 1))
     return [
         replaced.get(k, item) for k, item in enumerate(items) if k in replaced or k not in dropped
     ]
+
+
+def _row_chars(cells: tuple[str, ...], line: str, where: list[_Char | None]) -> list:
+    """The characters of a rebuilt row's text ("\t".join of its cells), found in order in the
+    laid-out line the row stands on; None for a cell (or a part of one, the rest of a wrapped
+    name) that is not there, and for the tabs between cells."""
+    out: list[_Char | None] = []
+    cursor = 0
+    for cell in cells:
+        if not cell:
+            continue
+        if out:
+            out.append(None)
+        at = line.find(cell, cursor)
+        if at < 0:
+            out.extend([None] * len(cell))
+            continue
+        out.extend(where[at : at + len(cell)])
+        cursor = at + len(cell)
+    return out
 
 
 def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[list[_Char | None], int]:
@@ -490,8 +557,9 @@ def _columns(grid: _Grid) -> list[float]:
     return _cluster([v[0] for v in grid.verticals] + [grid.x0, grid.x1])
 
 
-def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
-    """Cells of a ruled grid, one list per row, one string per grid column.
+def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[list[_Char]]]:
+    """Cells of a ruled grid, one list per row, one list of characters (in reading order, the
+    cell's text) per grid column.
 
     A cell merged across columns (no ruling between them in that row) keeps its text in its
     first column; rows without any text are dropped.
@@ -512,7 +580,7 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
     n, start = len(by_height), 0
     for (top, bottom), crossing in zip(bands, walls_at, strict=True):
         walls = _cluster(crossing + [grid.x0, grid.x1])
-        cells = [""] * (len(xs) - 1)
+        cells: list[list[_Char]] = [[] for _ in range(len(xs) - 1)]
         # Characters are sorted top-down: this band's run starts after those above it.
         while start < n and by_height[start][_CY] > top:
             start += 1
@@ -525,13 +593,13 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[str]]:
             if not inside:
                 continue
             column = next((j for j in range(len(xs) - 1) if xs[j] >= left - _TOL), 0)
-            cells[min(column, len(cells) - 1)] = _cell_text(inside)
+            cells[min(column, len(cells) - 1)] = _cell_chars(inside)
         if any(cells):
             rows.append(cells)
     return rows
 
 
-def _cell_text(chars: list[_Char]) -> str:
+def _cell_chars(chars: list[_Char]) -> list[_Char]:
     """Characters of one cell in reading order: lines top to bottom, left to right."""
     lines: list[list[_Char]] = []
     for c in sorted(chars, key=itemgetter(_CY), reverse=True):
@@ -540,5 +608,9 @@ def _cell_text(chars: list[_Char]) -> str:
         else:
             lines.append([c])
     # A cell's text wraps inside the cell; the spaces the layout leaves there mean nothing.
-    text = "".join("".join(ch[_CH] for ch in sorted(line, key=itemgetter(_X0))) for line in lines)
-    return "".join(text.split())
+    return [
+        ch
+        for line in lines
+        for ch in sorted(line, key=itemgetter(_X0))
+        if ch[_CH] and not ch[_CH].isspace()
+    ]
