@@ -6,6 +6,8 @@ RAW ?= raw
 WAREHOUSE ?= warehouse/budget.duckdb
 # The run's outputs (exports/, reports/, data_docs/) and working files (staging/, run.lock).
 OUT ?= warehouse
+# Filled review workbooks (处理意见 已确认 / 不是问题) that the next run reads back.
+REVIEWS ?= reviews
 UI_PORT ?= 3000
 # Dagster's home (run history, partitions) stays inside the project, ignored by git.
 export DAGSTER_HOME := $(abspath .dagster_home)
@@ -42,14 +44,15 @@ $(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
 # every run would otherwise compile the project's modules again (about 0.6 s).
 run: setup
 	@$(BIN)/python -m compileall -q pipelines
-	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)" --out "$(OUT)"
+	$(BIN)/python -m pipelines run --raw "$(RAW)" --warehouse "$(WAREHOUSE)" --out "$(OUT)" \
+		--reviews "$(REVIEWS)"
 
 test: setup
 	$(BIN)/python -m pytest
 
 ui: setup
 	COUNTY_RAW_DIR="$(abspath $(RAW))" COUNTY_WAREHOUSE="$(abspath $(WAREHOUSE))" \
-		COUNTY_OUT_DIR="$(abspath $(OUT))" \
+		COUNTY_OUT_DIR="$(abspath $(OUT))" COUNTY_REVIEWS_DIR="$(abspath $(REVIEWS))" \
 		$(BIN)/dg dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 # Regenerate the synthetic sample county shipped in raw/ (deterministic): its departments use

@@ -1,4 +1,5 @@
-"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE] [--out DIR] [--force]``.
+"""Command line: ``python -m pipelines run [--raw DIR] [--warehouse FILE] [--out DIR]
+[--reviews DIR] [--force]``.
 
 Runs the Dagster main job in this process against the instance in $DAGSTER_HOME, so the run
 appears in the Dagster UI, then prints a summary for the operator.
@@ -15,9 +16,11 @@ from pathlib import Path
 from pipelines.settings import (
     DEFAULT_OUT,
     DEFAULT_RAW,
+    DEFAULT_REVIEWS,
     DEFAULT_WAREHOUSE,
     OUT_DIR_ENV,
     RAW_DIR_ENV,
+    REVIEWS_DIR_ENV,
     WAREHOUSE_ENV,
 )
 
@@ -45,6 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="folder for the run's outputs: exports/, reports/, data_docs/, and its staging/ "
         f"and run.lock (${OUT_DIR_ENV}, default {DEFAULT_OUT})",
     )
+    run.add_argument(
+        "--reviews",
+        default=os.environ.get(REVIEWS_DIR_ENV, DEFAULT_REVIEWS),
+        help="folder where reviewers put back the review workbooks they filled (处理意见), only "
+        f"ever read (${REVIEWS_DIR_ENV}, default {DEFAULT_REVIEWS})",
+    )
     run.add_argument("--force", action="store_true", help="re-read every file, changed or not")
     return parser
 
@@ -55,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = Path(args.raw).resolve()
     warehouse = Path(args.warehouse).resolve()
     out = Path(args.out).resolve()
+    reviews = Path(args.reviews).resolve()
     if not raw.is_dir():
         print(
             f"错误：原始文件目录不存在：{raw}（请用 RAW=<目录> 指定报告所在目录）", file=sys.stderr
@@ -64,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[RAW_DIR_ENV] = str(raw)
     os.environ[WAREHOUSE_ENV] = str(warehouse)
     os.environ[OUT_DIR_ENV] = str(out)
+    os.environ[REVIEWS_DIR_ENV] = str(reviews)
 
     from pipelines import helper
 
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.run import LocationError, Locations, check_locations
 
     try:
-        check_locations(Locations(raw, warehouse, out))
+        check_locations(Locations(raw, warehouse, out, reviews))
     except LocationError as exc:
         helper.finish()
         print(f"错误：{exc}", file=sys.stderr)
@@ -85,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     from pipelines.run import format_summary, summarize
     from pipelines.warehouse import WarehouseBusy, run_lock
 
-    loc = Locations(raw, warehouse, out)
+    loc = Locations(raw, warehouse, out, reviews)
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")

@@ -18,6 +18,8 @@ The assets are not partitioned by report: Dagster records every event of every p
 event log (about 0.1 s each on SQLite), which made a 1,000-report run spend minutes on
 bookkeeping. Each run reads what changed in raw/ (by content hash); to re-read chosen reports
 from the UI, launch county_job with `ops: staged_reports: config: only: ["2023/某某局.docx"]`.
+A reviewer's decision on a finding goes in with `ops: warehouse_update: config: dispositions:
+[{finding_id: F…, status: 不是问题, reason: …, who: …}]` (pipelines.dispositions).
 All logic lives in plain modules (pipelines.run and below).
 """
 
@@ -47,11 +49,13 @@ from pipelines.settings import (
     ALERT_EMAIL_ENVS,
     DEFAULT_OUT,
     DEFAULT_RAW,
+    DEFAULT_REVIEWS,
     DEFAULT_SCHEDULE_CRON,
     DEFAULT_SENSOR_INTERVAL,
     DEFAULT_WAREHOUSE,
     OUT_DIR_ENV,
     RAW_DIR_ENV,
+    REVIEWS_DIR_ENV,
     SCHEDULE_CRON_ENV,
     SENSOR_INTERVAL_ENV,
     WAREHOUSE_ENV,
@@ -73,6 +77,8 @@ class CountyFolders(dg.ConfigurableResource):
 
     raw_dir: str = DEFAULT_RAW
     out_dir: str = DEFAULT_OUT
+    # filled review workbooks put back by reviewers (处理意见), read by every run
+    reviews_dir: str = DEFAULT_REVIEWS
     workers: int = 0  # 0: one per core
 
     def locations(self, warehouse: DuckDBResource) -> Locations:
@@ -80,6 +86,7 @@ class CountyFolders(dg.ConfigurableResource):
             Path(self.raw_dir).resolve(),
             Path(warehouse.database).resolve(),
             Path(self.out_dir).resolve(),
+            Path(self.reviews_dir).resolve(),
         )
 
 
@@ -100,6 +107,20 @@ class RunHelper(dg.ConfigurableResource):
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         helper.finish()  # waits for the Data Docs
+
+
+class FindingDisposition(dg.Config):
+    """A reviewer's decision on one finding (its id is in the review and quality.check_result)."""
+
+    finding_id: str
+    status: str  # 已确认 / 不是问题 / 重新打开 (or confirmed / dismissed / reopened)
+    reason: str = ""  # required for 不是问题
+    who: str = ""
+
+
+class DispositionConfig(dg.Config):
+    # decisions recorded by this run in quality.finding_review, as from a filled workbook
+    dispositions: list[FindingDisposition] = []
 
 
 class IngestConfig(dg.Config):
@@ -198,8 +219,10 @@ def staged_reports(
             description=(
                 "The Great Expectations suites in expectations/ (share, sum, yoy, budget, "
                 "cross_section, code, completeness) over the reports that changed, every outcome "
-                "with its Chinese message, quote and location in quality.check_result; GX Data "
-                "Docs under <out>/data_docs/ (warehouse/ by default)."
+                "with its Chinese message, quote, location and stable finding_id in "
+                "quality.check_result; the reviewers' decisions (filled review workbooks in "
+                "reviews/, or this step's run config `dispositions`) in quality.finding_review; "
+                "GX Data Docs under <out>/data_docs/ (warehouse/ by default)."
             ),
         ),
         dg.AssetSpec(
@@ -237,12 +260,21 @@ def staged_reports(
 )
 def warehouse_update(
     context: dg.AssetExecutionContext,
+    config: DispositionConfig,
     folders: CountyFolders,
     warehouse: DuckDBResource,
     run_helper: RunHelper,
 ):
-    """Load, checks and marts in one step and one DuckDB transaction (see update_warehouse)."""
-    update = update_warehouse(folders.locations(warehouse), context.run.run_id)
+    """Load, checks, the reviewers' decisions and marts in one step and one DuckDB transaction
+    (see update_warehouse)."""
+    update = update_warehouse(
+        folders.locations(warehouse),
+        context.run.run_id,
+        dispositions=[d.model_dump() for d in config.dispositions],
+    )
+    decided = update.dispositions
+    for problem in decided.problems:
+        context.log.warning(problem)
     with warehouse.get_connection() as con:
         reports = con.execute(
             "SELECT department, fiscal_year, source_format, statement_count FROM core.report "
@@ -296,6 +328,15 @@ def warehouse_update(
             "data_docs": dg.MetadataValue.path(outcome.data_docs or ""),
             "errors_preview": dg.MetadataValue.md(
                 _md_table(["部门", "年度", "检查项", "问题", "位置"], top)
+            ),
+            "dispositions": dg.MetadataValue.json(
+                {
+                    "read": decided.read,
+                    "applied": decided.applied,
+                    "unchanged": decided.unchanged,
+                    "superseded": decided.superseded,
+                    "problems": len(decided.problems),
+                }
             ),
         },
     )
@@ -471,6 +512,7 @@ defs = dg.Definitions(
         "folders": CountyFolders(
             raw_dir=os.environ.get(RAW_DIR_ENV, DEFAULT_RAW),
             out_dir=os.environ.get(OUT_DIR_ENV, DEFAULT_OUT),
+            reviews_dir=os.environ.get(REVIEWS_DIR_ENV, DEFAULT_REVIEWS),
         ),
         "warehouse": DuckDBResource(database=os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
         "run_helper": RunHelper(),

@@ -41,6 +41,7 @@ table.reviews th, table.reviews td { border-bottom: 1px solid #ddd; padding: .3r
   text-align: left; vertical-align: top; }
 table.reviews th { background: #DDEBF7; }
 table.reviews td.n { text-align: right; }
+table.reviews td.dismissed { color: #888; }
 .verdict-error { color: #b00020; }
 .verdict-warning { color: #8a5a00; }
 .verdict-ok { color: #1b6e20; }
@@ -100,6 +101,7 @@ class ReviewEntry:
     notes: int | None = None
     workbook: Path | None = None  # the review's .xlsx
     source: Path | None = None  # the report's file under raw/
+    dismissed: int | None = None  # findings a reviewer marked 不是问题 (not in the counts)
 
 
 def _count(value: int | None) -> str:
@@ -116,7 +118,8 @@ def _review_row(entry: ReviewEntry, out_dir: Path) -> str:
         f"<tr><td>{''.join(links)}</td><td{css}>{_text(entry.verdict)}</td>"
         f"<td>{_text(entry.grade or '')}</td>"
         f'<td class="n">{_count(entry.errors)}</td><td class="n">{_count(entry.warnings)}</td>'
-        f'<td class="n">{_count(entry.notes)}</td><td>{source}</td></tr>'
+        f'<td class="n">{_count(entry.notes)}</td>'
+        f'<td class="n dismissed">{_count(entry.dismissed)}</td><td>{source}</td></tr>'
     )
 
 
@@ -182,7 +185,9 @@ def write_index(
     if reviews:
         parts.append(
             '<table class="reviews"><thead><tr><th>部门（审核意见）</th><th>审核结论</th>'
-            "<th>评级</th><th>错误</th><th>提醒</th><th>提示</th><th>原始文件</th></tr></thead>"
+            "<th>评级</th><th>错误</th><th>提醒</th><th>提示</th>"
+            '<th title="审核人标为“不是问题”的发现，未计入错误、提醒和提示">不是问题</th>'
+            "<th>原始文件</th></tr></thead>"
             "<tbody>"
         )
         for review in reviews:

@@ -148,6 +148,7 @@ EXPORTS: tuple[ExportTable, ...] = (
             Column("notes", "提示（项）", "int"),
             Column("missing_statements", "缺少的必备内容（项）", "int"),
             Column("grade", "评级"),
+            Column("dismissed", "经审核不是问题（项，未计入）", "int"),
         ),
         "errors DESC, department",
     ),

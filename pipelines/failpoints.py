@@ -18,6 +18,7 @@ POINTS = (
     "load.rows_deleted",  # inside the load transaction: old rows deleted, new ones not yet in
     "load.rows_inserted",  # inside the load transaction, before COMMIT
     "checks.results_deleted",  # inside the checks transaction
+    "dispositions.applied",  # reviewers' decisions stored, marts not yet rebuilt, before COMMIT
     "marts.built",  # inside the marts transaction, before COMMIT
     "reviews.written",  # review files written, pending marks not yet cleared
     "exports.year_written",  # one year's exports written, the others not

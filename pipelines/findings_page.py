@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.dispositions import finding_states
 from pipelines.export_index import _href, _text, page_head
 from pipelines.review import FAMILY_NAMES, SEVERITY_TITLES, review_file_stem
 
@@ -31,14 +32,25 @@ class Finding:
     location: str
     check_id: str
     review: Path | None  # the department's review page
+    status: str = "open"  # the reviewer's: open, confirmed, dismissed, reopened
+    status_note: str = ""  # the status with its reason, or why it was reopened
 
 
 def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) -> list[Finding]:
     """Every failed check of ``year``'s reports, by department, level (errors first), family."""
+    states = finding_states(
+        con,
+        [
+            rid
+            for (rid,) in con.execute(
+                "SELECT report_id FROM core.report WHERE fiscal_year = ?", [year]
+            ).fetchall()
+        ],
+    )
     rows = con.execute(
         """
         SELECT r.department, q.severity, q.family, q.message, q.source_text, q.source_location,
-               q.check_id
+               q.check_id, q.finding_id
         FROM quality.check_result q JOIN core.report r USING (report_id)
         WHERE NOT q.passed AND r.fiscal_year = ?
         ORDER BY r.department, CASE q.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
@@ -47,8 +59,9 @@ def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) 
         [year],
     ).fetchall()
     findings = []
-    for department, level, family, message, source_text, location, check_id in rows:
+    for department, level, family, message, source_text, location, check_id, fid in rows:
         page = reports_dir / str(year) / f"{review_file_stem(department or '')}.html"
+        state = states.get(fid or "")
         findings.append(
             Finding(
                 department=department or "（未知）",
@@ -59,6 +72,8 @@ def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) 
                 location=location or "",
                 check_id=check_id or "",
                 review=page if page.exists() else None,
+                status=state.status if state else "open",
+                status_note=state.note() if state else "",
             )
         )
     return findings
@@ -78,6 +93,7 @@ td.quote { font-family: SimSun, serif; color: #333; white-space: pre-wrap; max-w
 tr.error td.level { color: #b00020; font-weight: bold; }
 tr.warning td.level { color: #8a5a00; }
 tr.info td.level { color: #555; }
+tr.dismissed td, tr.dismissed td.level { color: #999; font-weight: normal; }
 @media print { .filters, #shown { display: none; } th { position: static; } }
 """.strip()
 
@@ -138,7 +154,7 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
     if findings:
         parts.append(
             "<table><thead><tr><th>部门</th><th>级别</th><th>检查类别</th><th>问题说明</th>"
-            "<th>原文</th><th>位置</th><th>检查项</th></tr></thead><tbody>"
+            "<th>原文</th><th>位置</th><th>检查项</th><th>处理</th></tr></thead><tbody>"
         )
         for f in findings:
             department = (
@@ -146,15 +162,17 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
                 if f.review is not None
                 else _text(f.department)
             )
+            css = f"{f.level} dismissed" if f.status == "dismissed" else f.level
             parts.append(
-                f'<tr class="{_text(f.level)}" data-department="{_text(f.department)}" '
+                f'<tr class="{_text(css)}" data-department="{_text(f.department)}" '
                 f'data-level="{_text(f.level)}" data-family="{_text(f.family)}">'
                 f"<td>{department}</td>"
                 f'<td class="level">{_text(LEVELS.get(f.level, f.level))}</td>'
                 f"<td>{_text(FAMILY_NAMES.get(f.family, f.family))}</td>"
                 f"<td>{_text(f.message)}</td>"
                 f'<td class="quote">{_text(f.quote)}</td>'
-                f"<td>{_text(f.location)}</td><td>{_text(f.check_id)}</td></tr>"
+                f"<td>{_text(f.location)}</td><td>{_text(f.check_id)}</td>"
+                f"<td>{_text(f.status_note)}</td></tr>"
             )
         parts.append("</tbody></table>")
     else:

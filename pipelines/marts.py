@@ -213,19 +213,28 @@ MARTS: dict[str, str] = {
         ORDER BY r.fiscal_year, r.department
     """,
     # Whose reports are clean: findings per department and year, and a grade.
+    # A finding a reviewer marked 不是问题 (and whose figures have not changed since) counts in
+    # `dismissed`, not in the errors, warnings and notes (quality.finding_status).
     "mart.quality_scorecard": """
         SELECT r.fiscal_year, r.region, r.department,
                count(q.check_id) AS checks,
-               count(*) FILTER (WHERE NOT q.passed AND q.severity = 'error') AS errors,
-               count(*) FILTER (WHERE NOT q.passed AND q.severity = 'warning') AS warnings,
-               count(*) FILTER (WHERE NOT q.passed AND q.severity = 'info') AS notes,
-               count(*) FILTER (WHERE NOT q.passed AND q.family = 'completeness') AS missing_statements,
+               count(*) FILTER (WHERE open AND q.severity = 'error') AS errors,
+               count(*) FILTER (WHERE open AND q.severity = 'warning') AS warnings,
+               count(*) FILTER (WHERE open AND q.severity = 'info') AS notes,
+               count(*) FILTER (WHERE open AND q.family = 'completeness') AS missing_statements,
                CASE WHEN errors = 0 AND warnings <= 2 THEN 'A'
                     WHEN errors = 0 THEN 'B'
                     WHEN errors <= 3 THEN 'C'
                     ELSE 'D' END AS grade,
-               r.report_id
-        FROM core.report r LEFT JOIN quality.check_result q USING (report_id)
+               r.report_id,
+               count(*) FILTER (WHERE NOT q.passed AND NOT open) AS dismissed
+        FROM core.report r
+        LEFT JOIN (
+            SELECT q.*, NOT q.passed AND s.status IS DISTINCT FROM 'dismissed' AS open
+            FROM quality.check_result q
+            LEFT JOIN quality.finding_status s
+              ON s.report_id = q.report_id AND s.finding_id = q.finding_id AND NOT q.passed
+        ) q USING (report_id)
         GROUP BY ALL
         ORDER BY r.fiscal_year, r.department
     """,

@@ -13,6 +13,7 @@ import duckdb
 import xlsxwriter
 from jinja2 import Environment, FileSystemLoader, Template, select_autoescape
 
+from pipelines import dispositions as disp
 from pipelines.annotate import SUFFIX as ANNOTATED_SUFFIX
 from pipelines.annotate import write_annotated_pdf
 from pipelines.exports import safe_text
@@ -75,9 +76,25 @@ def check_name(check_id: str, family: str) -> str:
 
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\s]+')
-_FINDING = ("severity", "family", "check_id", "message", "source_text", "source_location")
-_HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项")
-_WIDTHS = (6, 8, 10, 60, 60, 14, 26)  # characters, as Excel stores them
+_FINDING = (
+    "severity",
+    "family",
+    "check_id",
+    "message",
+    "source_text",
+    "source_location",
+    "finding_id",
+    "fingerprint",
+)
+# The reviewer's columns follow the findings' (pipelines.dispositions reads them back by name).
+_HEADER = ("序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项", *disp.WORKBOOK_COLUMNS)
+_WIDTHS = (6, 8, 10, 60, 60, 14, 26, 24, 12, 30, 10, 19, 18)  # characters, as Excel stores them
+_STATUS_COLUMN = _HEADER.index(disp.COL_STATUS)
+_HOW_TO = (
+    "处理方法：在“处理意见”列选择“已确认”或“不是问题”（须在“理由”列说明原因；如需撤销，选“重新打开”），"
+    "可填“审核人”；保存为 .xlsx 后放入审核意见回收目录（默认为 raw/ 旁边的 reviews/），下次运行时读取。"
+    "标为“不是问题”的发现不计入错误数；其涉及的数字一旦变化，会重新打开。请勿修改“发现编号”和“数字指纹”列。"
+)
 
 
 # File names are at most 255 bytes on common file systems; a stem of this many bytes leaves
@@ -98,12 +115,15 @@ def review_file_stem(department: str) -> str:
     return f"{head}_{digest}"
 
 
-def verdict(errors: int, warnings: int) -> tuple[str, str]:
+def verdict(errors: int, warnings: int, dismissed: int = 0) -> tuple[str, str]:
+    """The review's one-line conclusion; ``dismissed``: findings a reviewer marked 不是问题,
+    left out of the counts."""
+    aside = f"（另有{dismissed}处经审核不是问题，未计入。）" if dismissed else ""
     if errors:
-        return f"发现{errors}处错误、{warnings}处提醒，建议修改后再公开。", "error"
+        return f"发现{errors}处错误、{warnings}处提醒，建议修改后再公开。{aside}", "error"
     if warnings:
-        return f"未发现错误，有{warnings}处提醒，请核对后公开。", "warning"
-    return "未发现错误或需核对的问题。", "ok"
+        return f"未发现错误，有{warnings}处提醒，请核对后公开。{aside}", "warning"
+    return f"未发现错误或需核对的问题。{aside}", "ok"
 
 
 @lru_cache(maxsize=1)
@@ -170,6 +190,7 @@ def write_review_reports(
         params,
     ).fetchall():
         counts[report_id].append((family, n, bad))
+    states = disp.finding_states(con, None if only is None else params[0])
 
     template = _template()
     written: list[Path] = []
@@ -187,7 +208,7 @@ def write_review_reports(
             written.append(
                 _write_one(
                     out_dir, template, report_id, department, year, source_path,
-                    findings.get(report_id, []), counts.get(report_id, []),
+                    _with_states(findings.get(report_id, []), states), counts.get(report_id, []),
                     annotated.name if annotated else None,
                 )
             )  # fmt: skip
@@ -196,6 +217,17 @@ def write_review_reports(
                 raise  # storage failures are the step's (pipelines.storage says them plainly)
             failures.append((year, department, f"{type(exc).__name__}: {exc}"))
     return written
+
+
+def _with_states(rows: list[dict], states: dict[str, disp.FindingState]) -> list[dict]:
+    """Each finding with its reviewer's status; the dismissed ones last (shown apart)."""
+    out = []
+    for r in rows:
+        state = states.get(r["finding_id"] or "") or disp.FindingState(
+            r["finding_id"] or "", r["fingerprint"] or "", disp.OPEN
+        )
+        out.append({**r, "state": state})
+    return sorted(out, key=lambda r: not r["state"].counted)  # stable: order kept otherwise
 
 
 def _write_one(
@@ -210,15 +242,20 @@ def _write_one(
     annotated_pdf: str | None = None,
 ) -> Path:
     """One department's review (HTML and .xlsx); returns the HTML path."""
-    errors = sum(r["severity"] == "error" for r in rows)
-    warnings = sum(r["severity"] == "warning" for r in rows)
-    text, css = verdict(errors, warnings)
+    counted = [r for r in rows if r["state"].counted]
+    errors = sum(r["severity"] == "error" for r in counted)
+    warnings = sum(r["severity"] == "warning" for r in counted)
+    text, css = verdict(errors, warnings, len(rows) - len(counted))
     rows = [{**r, "check_name": check_name(r["check_id"], r["family"])} for r in rows]
     groups = [
-        {"title": title, "findings": [r for r in rows if r["severity"] == sev]}
+        {
+            "title": title,
+            "findings": [r for r in rows if r["severity"] == sev and r["state"].counted],
+        }
         for sev, title in SEVERITY_TITLES.items()
-        if any(r["severity"] == sev for r in rows)
+        if any(r["severity"] == sev and r["state"].counted for r in rows)
     ]
+    dismissed = [r for r in rows if not r["state"].counted]
     folder = out_dir / str(year)
     stem = review_file_stem(department) or report_id
     html = folder / f"{stem}.html"
@@ -231,6 +268,7 @@ def _write_one(
         verdict_class=css,
         groups=groups,
         annotated_pdf=annotated_pdf,
+        dismissed=dismissed,
         families=[
             {"name": FAMILY_NAMES.get(f, f), "checked": n, "failed": bad}
             for f, n, bad in family_counts
@@ -253,12 +291,19 @@ def _write_xlsx(
         title = book.add_format({"bold": True, "font_size": 14})
         head = book.add_format({"bold": True, "pattern": 1, "bg_color": "#DDEBF7"})
         body = book.add_format({"text_wrap": True, "valign": "top"})
+        # a dismissed finding is greyed, as on the page; the reviewer's cells stay editable
+        grey = book.add_format({"text_wrap": True, "valign": "top", "font_color": "#808080"})
         ws.write_string(0, 0, f"{department} {year}年度部门决算审核意见", title)
         ws.write_string(1, 0, verdict_text)
+        ws.write_string(2, 0, _HOW_TO)
         for j, text in enumerate(_HEADER):
             ws.write_string(3, j, text, head)
         for i, r in enumerate(rows, start=4):
-            ws.write_number(i, 0, i - 3, body)
+            state: disp.FindingState = r["state"]
+            style = body if state.counted else grey
+            ws.write_number(i, 0, i - 3, style)
+            # the decision stands pre-filled while it holds; a reopened finding starts blank
+            decided = state.status in (disp.CONFIRMED, disp.DISMISSED)
             for j, value in enumerate(
                 (
                     SEVERITY_TITLES[r["severity"]][:2],
@@ -267,18 +312,39 @@ def _write_xlsx(
                     safe_text(r["source_text"] or ""),
                     safe_text(r["source_location"] or ""),
                     r["check_name"],
+                    safe_text(state.note() or state.label),
+                    disp.STATUS_LABELS[state.status] if decided else "",
+                    safe_text(state.reason) if decided else "",
+                    safe_text(state.who) if decided else "",
+                    r["finding_id"] or "",
+                    r["fingerprint"] or "",
                 ),
                 start=1,
             ):
                 if value:
-                    ws.write_string(i, j, value, body)
+                    ws.write_string(i, j, value, style)
                 else:
-                    ws.write_blank(i, j, None, body)
+                    ws.write_blank(i, j, None, style)
         for j, width in enumerate(_WIDTHS):
             ws.set_column_pixels(j, j, width * 7)  # exactly `width` characters in the file
         ws.freeze_panes(4, 0)
         if rows:
             ws.autofilter(3, 0, 3 + len(rows), len(_HEADER) - 1)
+            # a drop-down of the accepted words (Excel and WPS both honour list validations)
+            ws.data_validation(
+                4,
+                _STATUS_COLUMN,
+                3 + len(rows),
+                _STATUS_COLUMN,
+                {
+                    "validate": "list",
+                    "source": list(disp.WORKBOOK_CHOICES),
+                    "input_title": "处理意见",
+                    "input_message": "已确认 / 不是问题（须填理由）/ 重新打开；留空表示未处理",
+                    "error_title": "处理意见",
+                    "error_message": "只能选择：已确认、不是问题、重新打开，或留空。",
+                },
+            )
         book.close()
 
     # hidden ".name.tmp", renamed when complete: no half workbook left beside the reviews

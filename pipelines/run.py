@@ -6,11 +6,13 @@ discover -> plan -> stage (parallel, Parquet) -> load (one transaction) -> marts
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +21,13 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
+from pipelines.dispositions import (
+    DispositionOutcome,
+    apply_decisions,
+    assign_finding_ids,
+    decisions_from_config,
+    read_review_workbooks,
+)
 from pipelines.export_index import ReviewEntry, write_index
 from pipelines.exports import export_all, finish_charts
 from pipelines.failpoints import failpoint
@@ -46,6 +55,7 @@ from pipelines.warehouse import (
 )
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -61,10 +71,16 @@ class Locations:
     raw_dir: Path
     warehouse: Path
     out_dir: Path | None = None
+    reviews_dir: Path | None = None
 
     @property
     def out(self) -> Path:
         return self.out_dir if self.out_dir is not None else self.warehouse.parent
+
+    @property
+    def reviews(self) -> Path:
+        """Where reviewers put back filled review workbooks: reviews/ beside raw/ by default."""
+        return self.reviews_dir if self.reviews_dir is not None else self.raw_dir.parent / "reviews"
 
     @property
     def staging_dir(self) -> Path:
@@ -108,6 +124,13 @@ def check_locations(loc: Locations) -> None:
         "审核意见目录": loc.reports_dir.resolve(),
         "Data Docs 目录": loc.data_docs_dir.resolve(),
     }
+    reviews = loc.reviews.resolve()
+    if reviews == raw or reviews.is_relative_to(raw) or raw.is_relative_to(reviews):
+        # workbooks in raw/ would be read as reports, and reports as workbooks
+        raise LocationError(
+            f"审核意见回收目录 REVIEWS（{reviews}）与原始文件目录 RAW（{raw}）重叠：填好的审核意见"
+            "工作簿会被当作报告读入。未运行任何步骤。请把 REVIEWS 指到 raw/ 之外（默认为 raw/ 旁边的 reviews/）。"
+        )
     for name, path in outputs.items():
         if path == raw or path.is_relative_to(raw):
             raise LocationError(
@@ -288,6 +311,8 @@ def _check(
 ) -> CheckOutcome:
     started = time.perf_counter()
     outcome = run_checks(con, loc.data_docs_dir if data_docs else None, full=full)
+    # new outcomes (this run's checks, the load's reading findings) get their stable ids
+    assign_finding_ids(con)
     log_steps(con, [("checks", time.perf_counter() - started, outcome.reports_checked)])
     return outcome
 
@@ -298,25 +323,44 @@ class WarehouseUpdate:
     integrity: dict[str, int]
     checks: CheckOutcome
     marts: dict[str, int]
+    dispositions: DispositionOutcome = field(default_factory=DispositionOutcome)
 
 
 def update_warehouse(
-    loc: Locations, run_id: str = "local", full: bool = False, data_docs: bool = True
+    loc: Locations,
+    run_id: str = "local",
+    full: bool = False,
+    data_docs: bool = True,
+    dispositions: Sequence[Mapping[str, object]] = (),
 ) -> WarehouseUpdate:
-    """Load, check and rebuild the marts in ONE transaction: a run killed anywhere in between
-    leaves the warehouse as before it (new reports never sit beside old checks or marts).
+    """Load, check, record the reviewers' decisions and rebuild the marts in ONE transaction:
+    a run killed anywhere in between leaves the warehouse as before it (new reports never sit
+    beside old checks or marts, nor decisions beside the checks they were not applied to).
 
+    Decisions are read from the review workbooks in ``loc.reviews`` and taken from
+    ``dispositions`` (the run config's {finding_id, status, reason, who}); what cannot be used
+    is reported in the outcome's problems (and the log), never raised.
     The integrity invariants are counted after the load (the Dagster asset check shows them).
     """
+    decisions, problems = read_review_workbooks(loc.reviews)
+    configured, config_problems = decisions_from_config(dispositions, datetime.now(), run_id)
     with plain_words("写入数据仓库", loc.warehouse, loc.warehouse), connect(loc.warehouse) as con:
         ensure_schema(con)
         with transaction(con):
             loaded = _load(con, loc, run_id)
             integrity = integrity_counts(con)
             checked = _check(con, loc, data_docs, full)
+            decided = apply_decisions(con, decisions + configured)
+            failpoint("dispositions.applied")
+            # a changed decision changes the department's review, counts and the year's index
+            mark(con, "review", decided.keys)
+            mark(con, "marts", decided.keys)
             marts = _marts(con, full)
+    decided.problems[:0] = problems + config_problems
+    for problem in problems + config_problems:
+        log.warning(problem)
     _discard_staged(loc, run_id)
-    return WarehouseUpdate(loaded, integrity, checked, marts)
+    return WarehouseUpdate(loaded, integrity, checked, marts, decided)
 
 
 def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
@@ -474,7 +518,8 @@ def _review_entries(
         score = scores.get(department)
         errors = int(score.errors) if score is not None else 0
         warnings = int(score.warnings) if score is not None else 0
-        text, css = verdict(errors, warnings)
+        dismissed = int(score.dismissed) if score is not None else 0
+        text, css = verdict(errors, warnings, dismissed)
         entries.append(
             ReviewEntry(
                 department=department,
@@ -485,6 +530,7 @@ def _review_entries(
                 errors=errors if score is not None else None,
                 warnings=warnings if score is not None else None,
                 notes=int(score.notes) if score is not None else None,
+                dismissed=dismissed if score is not None else None,
                 workbook=page.with_suffix(".xlsx") if page.with_suffix(".xlsx").exists() else None,
                 source=loc.raw_dir / source_path if source_path else None,
             )
@@ -521,7 +567,8 @@ class RunSummary:
     ingest_errors: list[tuple[str, str, str]] = field(default_factory=list)  # (path, code, message)
     rows: dict[str, int] = field(default_factory=dict)
     exports: list[str] = field(default_factory=list)
-    findings: dict[str, int] = field(default_factory=dict)  # severity -> failed checks
+    # severity -> failed checks; "dismissed": those a reviewer marked 不是问题 (not counted)
+    findings: dict[str, int] = field(default_factory=dict)
 
 
 def run_pipeline(loc: Locations, workers: int | None = None, force: bool = False) -> RunSummary:
@@ -542,9 +589,11 @@ def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str])
             "SELECT source_path, error_code, message FROM core.ingest_error ORDER BY source_path"
         ).fetchall()
         rows = _counts(con)
+        # a finding a reviewer marked 不是问题 is counted apart (quality.finding_status)
         findings = dict(
             con.execute(
-                "SELECT severity, count(*) FROM quality.check_result WHERE NOT passed GROUP BY 1"
+                "SELECT CASE WHEN status = 'dismissed' THEN 'dismissed' ELSE severity END, "
+                "count(*) FROM quality.finding_status GROUP BY 1"
             ).fetchall()
         )
     return RunSummary(
@@ -584,6 +633,11 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
     lines.append(
         f"审核发现 findings:        错误 {summary.findings.get('error', 0)}，提醒 {summary.findings.get('warning', 0)}，"
         f"提示 {summary.findings.get('info', 0)}"
+        + (
+            f"（另有 {summary.findings['dismissed']} 处经审核不是问题，未计入）"
+            if summary.findings.get("dismissed")
+            else ""
+        )
     )
     lines.append("各表行数 rows per table:")
     for table, n in summary.rows.items():
@@ -594,6 +648,7 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
     if not summary.exports:
         lines.append(f"  对比表与图表 exports:     本次无变化，未重写；见 {loc.export_dir}/<年度>/")
     lines.append(f"  审核意见 review reports: {loc.reports_dir}/<年度>/<部门>.html|.xlsx")
+    lines.append(f"  填好的审核意见工作簿放回 reviews: {loc.reviews}")
     lines.append(f"  GX Data Docs:            {loc.data_docs_dir / 'index.html'}")
     lines.append(f"  审核数据可用 DuckDB 打开：duckdb {loc.warehouse}")
     return "\n".join(lines)

@@ -178,12 +178,37 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         # JSON [[page, x0, y0, x1, y1], ...]; a statement's finding uses the statement's boxes
         ("page_no", "INTEGER"),
         ("source_boxes", "VARCHAR"),
+        # The finding's identity across runs and file versions (pipelines.dispositions): built
+        # from department, year, check and what the check is about, never from the file.
+        ("finding_key", "VARCHAR"),
+        ("finding_id", "VARCHAR"),
+        ("figures", "VARCHAR"),  # JSON: the figures the outcome rests on
+        ("fingerprint", "VARCHAR"),  # hash of `figures`: a change reopens a decided finding
     ],
     **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
 }
 
 # Tables whose rows belong to one report version (replaced together in one transaction).
 REPORT_TABLES = list(TABLES)
+
+# The reviewers' decisions on findings (已确认 / 不是问题 / 重新打开), one row per finding_id:
+# the latest decision. Not a report table: a decision outlives the file version it was made
+# on (a renamed or re-saved report keeps its findings' ids, so its decisions).
+FINDING_REVIEW_TABLE = "quality.finding_review"
+FINDING_REVIEW_COLUMNS = [
+    ("finding_id", "VARCHAR"),
+    ("status", "VARCHAR"),  # confirmed, dismissed, reopened
+    ("reason", "VARCHAR"),
+    ("who", "VARCHAR"),
+    ("decided_at", "TIMESTAMP"),  # the workbook's save time, or the run's start (run config)
+    ("fingerprint", "VARCHAR"),  # the finding's figures the decision was made on
+    ("figures", "VARCHAR"),  # those figures (JSON), to say what changed when it reopens
+    ("source", "VARCHAR"),  # workbook or run_config
+    ("source_detail", "VARCHAR"),  # the workbook and row, or the Dagster run id
+    ("department", "VARCHAR"),
+    ("fiscal_year", "INTEGER"),
+    ("check_id", "VARCHAR"),
+]
 
 INGEST_ERROR_COLUMNS = [
     ("source_path", "VARCHAR"),

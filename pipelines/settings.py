@@ -1,8 +1,8 @@
 """Where a run reads and writes by default, and the environment variables that change it.
 
-The command line (``--raw``, ``--warehouse``, ``--out``), the Makefile (RAW, WAREHOUSE, OUT)
-and the Dagster resources all read these, so a run started from any of them uses the same
-folders.
+The command line (``--raw``, ``--warehouse``, ``--out``, ``--reviews``), the Makefile (RAW,
+WAREHOUSE, OUT, REVIEWS) and the Dagster resources all read these, so a run started from any
+of them uses the same folders.
 """
 
 from __future__ import annotations
@@ -10,9 +10,13 @@ from __future__ import annotations
 RAW_DIR_ENV = "COUNTY_RAW_DIR"
 WAREHOUSE_ENV = "COUNTY_WAREHOUSE"
 OUT_DIR_ENV = "COUNTY_OUT_DIR"
+# Where reviewers put back the review workbooks they filled (处理意见: 已确认 / 不是问题);
+# read by every run, never written.
+REVIEWS_DIR_ENV = "COUNTY_REVIEWS_DIR"
 
 DEFAULT_RAW = "raw"
 DEFAULT_WAREHOUSE = "warehouse/budget.duckdb"
+DEFAULT_REVIEWS = "reviews"  # beside raw/
 # The outputs stay in warehouse/ whatever file the warehouse is: a warehouse placed in a data
 # folder elsewhere does not fill that folder with exports, reviews and working files.
 DEFAULT_OUT = "warehouse"

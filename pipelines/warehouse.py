@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from pipelines import dispositions
 from pipelines.discover import SourceFile
 from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
@@ -116,6 +117,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     cols = ", ".join(f"{name} {kind}" for name, kind in INGEST_ERROR_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS core.ingest_error ({cols})")
+    dispositions.ensure_tables(con)  # quality.finding_review and quality.finding_status
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.load_log (loaded_at TIMESTAMP, files_seen INTEGER, "
         "reports_loaded INTEGER, reports_removed INTEGER, ingest_errors INTEGER)"
