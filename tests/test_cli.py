@@ -57,6 +57,7 @@ def test_help_names_the_folders_and_their_variables() -> None:
         ("--raw", "COUNTY_RAW_DIR"),
         ("--warehouse", "COUNTY_WAREHOUSE"),
         ("--out", "COUNTY_OUT_DIR"),
+        ("--reviews", "COUNTY_REVIEWS_DIR"),
     ):
         assert option in done.stdout and variable in done.stdout
     assert "--force" in done.stdout

@@ -255,7 +255,11 @@ def test_review_reports_for_some_departments(county: Locations, con, tmp_path: P
     book = load_workbook(full / "2024" / f"{stem}.xlsx", read_only=True)
     rows = list(book["审核意见"].iter_rows(values_only=True))
     assert rows[0][0] == f"{departments[0]} 2024年度部门决算审核意见"
-    assert list(rows[3]) == ["序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项"]
+    assert list(rows[3]) == [
+        *("序号", "级别", "检查类别", "问题说明", "原文", "位置", "检查项"),
+        # the reviewer's columns, read back by the next run (pipelines.dispositions)
+        *("处理状态", "处理意见", "理由", "审核人", "发现编号", "数字指纹"),
+    ]
     report_id = con.execute(
         "SELECT report_id FROM core.report WHERE fiscal_year = 2024 AND department = ?",
         [departments[0]],
