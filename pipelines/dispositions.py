@@ -412,6 +412,12 @@ def apply_decisions(
         key=lambda p: (p[1].decided_at, p[1].source == SOURCE_RUN_CONFIG, p[0]),
     )
     for _, d in ordered:
+        before = stored.get(d.finding_id)
+        if d.finding_id not in current and before is not None and _same(before, d, before[3]):
+            # an old workbook echoing a decision on a finding since gone (the report was
+            # corrected): nothing new, nothing to warn about
+            outcome.unchanged += 1
+            continue
         if d.finding_id not in current:
             shape = "" if _ID_PATTERN.match(d.finding_id) else "（编号格式也不对）"
             outcome.problems.append(
@@ -421,13 +427,11 @@ def apply_decisions(
             continue
         fingerprint, figures, department, year, check_id = current[d.finding_id]
         seen = d.fingerprint or fingerprint
-        before = stored.get(d.finding_id)
         if before is not None:
-            status, reason, who, fp, decided_at, old_figures = before
-            if (status, reason or "", who or "", fp) == (d.status, d.reason, d.who, seen):
+            if _same(before, d, seen):
                 outcome.unchanged += 1
                 continue
-            if decided_at is not None and decided_at > d.decided_at:
+            if before[4] is not None and before[4] > d.decided_at:
                 outcome.superseded += 1
                 continue
         # the figures the reviewer saw: the current ones, or those stored with that fingerprint
@@ -464,6 +468,17 @@ def apply_decisions(
     for problem in outcome.problems:
         log.warning(problem)
     return outcome
+
+
+def _same(stored: tuple, d: Decision, fingerprint: str | None) -> bool:
+    """Whether a stored decision (status, reason, who, fingerprint, ...) says what ``d`` says."""
+    status, reason, who, fp = stored[:4]
+    return (status, reason or "", who or "", fp) == (
+        d.status,
+        d.reason,
+        d.who,
+        d.fingerprint or fingerprint,
+    )
 
 
 def _where(d: Decision) -> str:

@@ -372,3 +372,72 @@ def test_dispositions_through_the_dagster_run_config(job_county) -> None:
     (decided,) = _reviews(warehouse)
     assert decided[1:3] == (DISMISSED, "口径不同") and decided[6] == "run_config"
     assert _scorecard(warehouse) == (0, 1)
+
+
+def _numbered(rows: list[dict]) -> list[tuple]:
+    """assign_finding_ids over check outcomes of two versions of one report (v1, v2)."""
+    from pipelines.dispositions import assign_finding_ids
+    from pipelines.warehouse import ensure_schema
+
+    con = duckdb.connect()
+    ensure_schema(con)
+    for rid, path in (("v1", "2024/甲局.txt"), ("v2", "2024/甲局-终稿.docx")):
+        con.execute(
+            "INSERT INTO core.report (report_id, department, fiscal_year, source_path) "
+            "VALUES (?, '甲局', 2024, ?)",
+            [rid, path],
+        )
+    for r in rows:
+        if "metric" in r:
+            con.execute(
+                "INSERT INTO core.statement (report_id, statement_no, part, metric, "
+                "subject_code, amount_wan, share_pct, share_of) VALUES (?, ?, 'narrative', ?, "
+                "?, ?, ?, 'gpb_expenditure')",
+                [r["rid"], r["no"], r["metric"], r.get("code"), r["amount"], r["share"]],
+            )
+        con.execute(
+            "INSERT INTO quality.check_result (report_id, check_id, family, severity, passed, "
+            "observed, expected, message, source_text, source_location, statement_no) "
+            "VALUES (?, ?, 'x', 'error', false, ?, ?, ?, ?, ?, ?)",
+            [
+                r["rid"],
+                r["check"],
+                r.get("observed"),
+                r.get("expected"),
+                r.get("message", ""),
+                r.get("quote"),
+                r["where"],
+                r["no"] if "metric" in r else None,
+            ],
+        )
+    assert assign_finding_ids(con) == len(rows)
+    assert assign_finding_ids(con) == 0  # numbered once
+    return con.execute(
+        "SELECT report_id, finding_id, fingerprint FROM quality.check_result ORDER BY rowid"
+    ).fetchall()
+
+
+def test_ids_follow_the_contradiction_not_the_file_and_fingerprints_follow_the_figures() -> None:
+    share = {"check": "share.interval", "metric": "gpb_by_function", "code": "221"}
+    text = {"check": "text.doubled_punctuation", "message": "标点重复"}
+    rows = _numbered(
+        [
+            {**share, "rid": "v1", "no": 45, "amount": 105.11, "share": 5.92, "observed": 5.92,
+             "expected": 5.59, "where": "第71行"},
+            {**share, "rid": "v1", "no": 50, "amount": 9.0, "share": 1.0, "observed": 1.0,
+             "expected": 0.48, "where": "第80行"},  # the same check on the same subject again
+            {**text, "rid": "v1", "no": 0, "quote": "支出1,544.47万元，，占82.08%", "where": "第9行"},
+            # version 2: another file name and format, statements renumbered, lines moved;
+            # the second share's figure and the quote's figure changed
+            {**share, "rid": "v2", "no": 47, "amount": 105.11, "share": 5.92, "observed": 5.92,
+             "expected": 5.59, "where": "段落30"},
+            {**share, "rid": "v2", "no": 52, "amount": 9.5, "share": 1.0, "observed": 1.0,
+             "expected": 0.5, "where": "段落33"},
+            {**text, "rid": "v2", "no": 0, "quote": "支出1,544.48万元，，占82.08%", "where": "段落4"},
+        ]
+    )  # fmt: skip
+    v1, v2 = rows[:3], rows[3:]
+    assert len({fid for _, fid, _ in v1}) == 3  # three findings, three ids
+    assert [fid for _, fid, _ in v1] == [fid for _, fid, _ in v2]  # the same ids in version 2
+    assert v1[0][2] == v2[0][2]  # unchanged figures: the same fingerprint
+    assert v1[1][2] != v2[1][2] and v1[2][2] != v2[2][2]  # a changed figure: another one
