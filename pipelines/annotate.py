@@ -112,8 +112,12 @@ def report_marks(con: duckdb.DuckDBPyConnection, report_id: str) -> list[Mark]:
         "FROM quality.check_result q LEFT JOIN core.statement s "
         "ON s.report_id = q.report_id AND s.statement_no = q.statement_no "
         "WHERE q.report_id = ? AND NOT q.passed AND q.severity IN ('error', 'warning') "
+        # a finding a reviewer marked 不是问题 is listed apart in the review, not boxed here
+        "AND (q.finding_id IS NULL OR q.finding_id NOT IN (SELECT finding_id "
+        "FROM quality.finding_status WHERE report_id = ? AND status = 'dismissed' "
+        "AND finding_id IS NOT NULL)) "
         f"ORDER BY {_ORDER}",
-        [report_id],
+        [report_id, report_id],
     ).fetchall()
     marks: list[Mark] = []
     numbers = {"error": 0, "warning": 0}
