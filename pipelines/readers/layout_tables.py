@@ -158,7 +158,7 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
                 header = _header_lines(parsed, start)
                 tables.append(_build(header, lead + region, data))
             else:
-                tables.append(_build_ordered(lead + region, data))
+                tables.append(_build_ordered(lead + region, data, lines))
         i = end + 1
     return tables
 
@@ -356,12 +356,21 @@ def _aligned(lines: list[str], data: list[_Line]) -> bool:
     return gapped * 2 >= len(data)
 
 
-def _build_ordered(region: list[_Line], data: list[_Line]) -> LayoutTable:
-    """A table whose text keeps no columns: each row as its code, its name and its figures
-    in order. Without columns there is no header to name them; a blank cell leaves no trace,
-    so only what the order tells is kept: a row's first figure is its total (the table
-    extractor's rule without a header), and a label's figure is the one after it. Row numbers
-    (integers without decimals beside amounts that have them) are dropped."""
+def _build_ordered(
+    region: list[_Line], data: list[_Line], lines: list[str] | None = None
+) -> LayoutTable:
+    """A table whose text keeps no columns: rebuilt by its kind's columns and identities
+    (pipelines.readers.ordered_tables) when it is a kind that module knows. Otherwise each row
+    as its code, its name and its figures in order: a blank cell leaves no trace, so only what
+    the order tells is kept: a row's first figure is its total (the table extractor's rule
+    without a header), and a label's figure is the one after it. Row numbers (integers without
+    decimals beside amounts that have them) are dropped."""
+    if lines is not None:
+        from pipelines.readers.ordered_tables import build_ordered_table
+
+        rebuilt = build_ordered_table(lines, region)
+        if rebuilt is not None:
+            return rebuilt
     decimals = any("." in t for ln in data for t in ln.texts if _AMOUNT.match(t))
     table = LayoutTable(first_line=region[0].no, last_line=region[-1].no)
     cells_of: list[list[str] | None] = []
