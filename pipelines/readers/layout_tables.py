@@ -159,6 +159,7 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
                 tables.append(_build(header, lead + region, data))
             else:
                 tables.append(_build_ordered(lead + region, data, lines))
+                end = max(end, tables[-1].last_line - 1)  # it may read on past the region
         i = end + 1
     return tables
 

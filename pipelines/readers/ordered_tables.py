@@ -164,7 +164,49 @@ def _frame(lines: list[str], region: list[_Line]) -> _Frame | None:
             break
     if not title:
         return None
+    while body and (
+        _TABLE_TITLE.search(lines[body[-1] - 1]) or _HEADER_STOP.search(lines[body[-1] - 1])
+    ):
+        body.pop()  # the next table's title, read as the end of a name
+    k = body[-1] + 1 if body else 0
+    while body and k <= len(lines):
+        # A line of figures alone ("7 0.00": a row whose label was cut onto the lines around
+        # it) ends the text tool's run of table lines, not the table.
+        text = lines[k - 1].strip()
+        if not text:
+            k += 1
+            continue
+        if not _continues_body(text):
+            break
+        body.append(k)
+        k += 1
+    last = max((j for j, no in enumerate(body) if _is_row_text(lines[no - 1])), default=None)
+    if last is None:
+        return None
+    tail = body[last + 1] if last + 1 < len(body) else None
+    del body[last + 1 :]  # labels after the last figures are the text below the table
+    if tail is not None and _is_tail(lines[tail - 1]):
+        body.append(tail)  # the second half of the last row's cut label
+    if not body:
+        return None
     return _Frame(title, header, body)
+
+
+def _is_row_text(text: str) -> bool:
+    tokens = text.split()
+    return bool(tokens) and any(_is_amount(t) or _INTEGER.match(t) for t in tokens)
+
+
+def _continues_body(text: str) -> bool:
+    """A line that goes on with the table: figures, a label, a piece of a cut label."""
+    if _PROSE.search(text) or _HEADER_STOP.search(text) or _TABLE_TITLE.search(text):
+        return False
+    if text.startswith(("注", "说明")):
+        return False
+    tokens = text.split()
+    if _is_row_text(text):
+        return True
+    return len(tokens) <= 2 and all(len(t) <= 20 for t in tokens)
 
 
 def _starts_without_label(line: str) -> bool:
@@ -284,7 +326,7 @@ def _subject_table(lines: list[str], frame: _Frame, columns) -> LayoutTable | No
         return None
     _attach_pieces(order, rows, pieces)
     _link(rows)
-    cells = _place(rows, n)
+    cells = _place(rows, n, _summary_columns(lines, frame, columns))
     table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
     table.rows.append((table.first_line, ("科目编码", "科目名称", *names)))
     for row, row_cells in zip(rows, cells, strict=True):
@@ -374,10 +416,18 @@ def _close(a: tuple[int, ...], b: tuple[int, ...], tol: int) -> bool:
     return all(abs(x - y) <= tol for x, y in zip(a, b, strict=True))
 
 
-def _place(rows: list[_Row], n: int) -> list[list[str]]:
+def _place(
+    rows: list[_Row], n: int, pin: tuple[int, tuple[int, ...]] | None = None
+) -> list[list[str]]:
     """Each row's cells (total, then parts): a part is written only when all placements that
-    keep every parent = sum of its children agree on it."""
+    keep every parent = sum of its children agree on it. ``pin``: the 合计 row's total and
+    parts as another table of the report states them."""
     options = [_placements(r.figures, n) for r in rows]
+    if pin is not None:
+        for k, r in enumerate(rows):
+            if r.children and not r.code and options[k] is not None and r.figures:
+                if _cents(r.figures[0]) == pin[0] and pin[1] in options[k]:
+                    options[k] = {pin[1]}
     nonneg = all(_cents(t) >= 0 for r in rows for t in r.figures)
     feasible: list[set | None] = list(options)
     broken = [False] * len(rows)
@@ -517,6 +567,20 @@ def _is_tail(line: str) -> bool:
 
 
 def _two_sided(lines: list[str], frame: _Frame) -> LayoutTable | None:
+    read = _two_sided_rows(lines, frame)
+    if read is None:
+        return None
+    rows = read[0]
+    table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
+    table.rows.append((table.first_line, ("项目", "金额", "项目", "金额")))
+    for no, cells in rows:
+        table.rows.append((no, tuple(c or "" for c in cells)))
+    return table
+
+
+def _two_sided_rows(lines: list[str], frame: _Frame):
+    """(rows as (line, [left label, left amount, right label, right amount]), number of
+    figures left out because either side could hold them), or None."""
     header = frame.header_text(lines)
     row_numbers = "行次" in header
     body = [no for no in frame.body if lines[no - 1].split()]
@@ -553,8 +617,9 @@ def _two_sided(lines: list[str], frame: _Frame) -> LayoutTable | None:
             side = _side(piece)
             if side is None:
                 side = 0 if groups and groups[0].label is None else 1
-            if groups and groups[0].label is None:
-                groups[0].label = piece
+            unlabelled = [g for g in groups if g.label is None]
+            if unlabelled:
+                unlabelled[0].label = piece  # the figures the line leaves without a label
             elif side == 0 and labelled and _side(labelled[0].label) != 0:
                 groups.insert(0, _Group(piece))
             else:
@@ -563,14 +628,6 @@ def _two_sided(lines: list[str], frame: _Frame) -> LayoutTable | None:
                     # "五、事业收入 832.61" + a cut right label: the figure is either side's
                     ambiguous.append((len(rows), groups[0].amount))
                     groups[0].amount = None
-                elif (
-                    len(groups) == 3
-                    and groups[1].label is None
-                    and groups[0].amount is not None
-                    and groups[1].amount is not None
-                ):
-                    groups[2].number, groups[2].amount = groups[1].number, groups[1].amount
-                    groups.pop(1)
         labels = [g for g in groups if g.label is not None]
         if len(groups) > 2 or any(g.label is None for g in groups[1:]):
             return None
@@ -590,19 +647,14 @@ def _two_sided(lines: list[str], frame: _Frame) -> LayoutTable | None:
         rows.append((no, cells))
     if not rows:
         return None
-    _settle_sides(rows, ambiguous)
-    table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
-    table.rows.append((table.first_line, ("项目", "金额", "项目", "金额")))
-    for no, cells in rows:
-        table.rows.append((no, tuple(c or "" for c in cells)))
-    return table
+    return rows, _settle_sides(rows, ambiguous)
 
 
-def _settle_sides(rows, ambiguous) -> None:
+def _settle_sides(rows, ambiguous) -> int:
     """Put each figure that could be either side's where the sides' sums hold (items = 本年
     …合计), when only one way does; else leave it out."""
     if not ambiguous or len(ambiguous) > MAX_AMBIGUOUS:
-        return
+        return len(ambiguous)
     good = []
     for choice in itertools.product((0, 1), repeat=len(ambiguous)):
         trial = [list(c) for _, c in rows]
@@ -611,9 +663,10 @@ def _settle_sides(rows, ambiguous) -> None:
         if _sides_add_up(trial):
             good.append(choice)
     if len(good) != 1:
-        return
+        return len(ambiguous)
     for (k, amount), side in zip(ambiguous, good[0], strict=True):
         rows[k][1][1 + 2 * side] = amount
+    return 0
 
 
 def _sides_add_up(rows: list[list[str | None]]) -> bool:
@@ -635,13 +688,25 @@ def _sides_add_up(rows: list[list[str | None]]) -> bool:
 
 
 # ------------------------------------------------------------------------- 三公 table --
-def _three_parts(header: str) -> list[str] | None:
-    """The parts the header names, in the template's order; None unless the header holds
-    nothing else."""
+def _three_parts(header: str) -> tuple[list[str], bool] | None:
+    """The parts the header names, in the template's order, and whether it names them twice
+    (once under 预算数, once under 决算数); None unless the header holds nothing else."""
     chars = Counter(ch for ch in header if not ch.isdigit())
     for word in _SIDE_WORDS:
         while all(chars[ch] >= 1 for ch in word):
             chars -= Counter(word)
+    found = _parts_of(chars)
+    if found is not None:
+        return found, False
+    if chars and all(k % 2 == 0 for k in chars.values()):
+        found = _parts_of(Counter({ch: k // 2 for ch, k in chars.items()}))
+        if found is not None:
+            return found, True
+    return None
+
+
+def _parts_of(chars: Counter) -> list[str] | None:
+    chars = Counter(chars)
     found = []
     for name, alternatives, _optional in THREE_PARTS:
         for alt in alternatives:
@@ -684,9 +749,10 @@ def _three_sums_hold(parts: list[str], values: list[int]) -> bool:
 def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
     header_lines = [_compact(lines[no - 1]) for no in frame.header]
     header = "".join(header_lines)
-    found = _three_parts(header)
-    if found is None:
+    read = _three_parts(header)
+    if read is None:
         return None
+    found, twice = read
     parts = [p for p in found if p != "小计"]  # a 小计 is its group's own column
     n = len(parts)
     body = [(no, lines[no - 1].split()) for no in frame.body if lines[no - 1].split()]
@@ -702,7 +768,7 @@ def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
             side_rows[_SIDE_WORDS.index(label)] = (no, figures)
             shape = "rows"
         elif not label and len(figures) == 2 * n:
-            pairs = header.count("预算数") >= 2
+            pairs = header.count("预算数") >= 2 and not twice
             shape = "pairs" if pairs else "columns"
             if pairs:
                 first = figures[0::2] if first_side == 0 else figures[1::2]
@@ -732,3 +798,76 @@ def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
         table.rows.append((table.first_line, tuple(subs)))
         table.rows.append((side_rows[0][0], tuple(values)))
     return table
+
+
+# ------------------------------------------------------- one table's total from another --
+# In the national template the 合计 row of 收入决算表 / 支出决算表 repeats, column by column,
+# the income / expenditure side of 收入支出决算总表 (财政拨款收入 = its three funds).
+_SUMMARY_OF_COLUMN = {
+    "本年收入合计": ("本年收入合计",),
+    "财政拨款收入": (
+        "一般公共预算财政拨款收入",
+        "政府性基金预算财政拨款收入",
+        "国有资本经营预算财政拨款收入",
+    ),
+    "本年支出合计": ("本年支出合计",),
+    "合计": (),
+}
+
+
+def _summary_columns(
+    lines: list[str], frame: _Frame, columns
+) -> tuple[int, tuple[int, ...]] | None:
+    """The 合计 row of an all-funds 收入决算表/支出决算表 as the report's 收入支出决算总表 states
+    it (total, parts in cents), when that table is in the text above and read with no doubt."""
+    if columns not in (_INCOME_COLUMNS, _EXPENSE_COLUMNS):
+        return None
+    summary = _summary_amounts(lines, frame.body[0])
+    if summary is None:
+        return None
+    values = []
+    for alternatives in columns:
+        name = alternatives[0]
+        labels = _SUMMARY_OF_COLUMN.get(name, (name,))
+        if not labels or any(label not in summary for label in labels):
+            return None
+        values.append(sum(summary[label] for label in labels))
+    if values[0] != sum(values[1:]):
+        return None
+    return values[0], tuple(values[1:])
+
+
+def _summary_amounts(lines: list[str], before: int) -> dict[str, int] | None:
+    from pipelines.readers.layout_tables import _is_data, _region, _tokens
+
+    start = next(
+        (
+            k
+            for k in range(before - 1, 0, -1)
+            if _compact(lines[k - 1]).endswith("收入支出决算总表")
+            and "财政拨款" not in lines[k - 1]
+        ),
+        None,
+    )
+    if start is None:
+        return None
+    parsed = [_Line(i + 1, _tokens(line)) for i, line in enumerate(lines[:before])]
+    first = next((i for i in range(start, before - 1) if _is_data(parsed[i].tokens)), None)
+    if first is None:
+        return None
+    region, _ = _region(parsed, first)
+    frame = _frame(lines, region)
+    if frame is None or "收入支出决算总表" not in _compact(frame.title):
+        return None
+    read = _two_sided_rows(lines, frame)
+    if read is None or read[1]:
+        return None
+    out: dict[str, int] = {}
+    for _no, cells in read[0]:
+        for side in (0, 1):
+            label = cells[2 * side]
+            if label:
+                key = re.sub(r"^[一二三四五六七八九十]+、", "", _compact(label))
+                amount = cells[2 * side + 1]
+                out.setdefault(key, _cents(amount) if amount else 0)
+    return out
