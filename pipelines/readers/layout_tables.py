@@ -160,8 +160,17 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
             else:
                 tables.append(_build_ordered(lead + region, data, lines))
                 end = max(end, tables[-1].last_line - 1)  # it may read on past the region
+        elif not _aligned(lines, data):
+            from pipelines.readers.ordered_tables import ordered_table_alone
+
+            alone = ordered_table_alone(lines, region, data)
+            if alone is not None:  # one line under a table's title and header
+                tables.append(alone)
+                end = max(end, alone.last_line - 1)
         i = end + 1
-    return tables
+    from pipelines.readers.ordered_tables import empty_ordered_tables
+
+    return sorted(tables + empty_ordered_tables(lines, tables), key=lambda t: t.first_line)
 
 
 def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:

@@ -243,6 +243,67 @@ def build_ordered_table(lines: list[str], region: list[_Line]) -> LayoutTable | 
     return None
 
 
+def ordered_table_alone(
+    lines: list[str], region: list[_Line], data: list[_Line]
+) -> LayoutTable | None:
+    """A table of one line of figures (公开06表's two totals, a fund table's 合计): taken as a
+    table only under a table's title and header."""
+    frame = _frame(lines, region)
+    if frame is None:
+        return None
+    rebuilt = build_ordered_table(lines, region)
+    if rebuilt is not None:
+        return rebuilt
+    from pipelines.readers.layout_tables import _build_ordered
+
+    plain = _build_ordered(region, data)
+    if frame.header:
+        plain.first_line = frame.header[0]  # its header lines are the table's, not prose
+    return plain
+
+
+_EMPTY_NOTE = re.compile(r"本表无数据|本表为空|公开空表|此表为空|故本表")
+
+
+def empty_ordered_tables(lines: list[str], tables: list[LayoutTable]) -> list[LayoutTable]:
+    """Tables printed without a figure: a title, its header (cells one space apart) and a
+    note saying why it is empty. They are tables all the same, so that the note is read as
+    the table's (a total of zero)."""
+    from pipelines.extract.tables import standard_table_name
+
+    taken = [(t.first_line, t.last_line) for t in tables]
+    out = []
+    for k, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not (_TABLE_TITLE.search(text) and standard_table_name(text)) or _PROSE.search(text):
+            continue
+        j = k + 1
+        while j <= len(lines) and _HEADER_STOP.search(lines[j - 1]):
+            j += 1
+        header = []
+        while j <= len(lines) and len(header) < MAX_HEADER_LINES + 1:
+            body = lines[j - 1].strip()
+            if not body:
+                j += 1
+                continue
+            if _PROSE.search(body) or _is_row_text(body) or _TABLE_TITLE.search(body):
+                break
+            if re.search(r"\S {2,}\S", body):
+                header = []
+                break  # columns kept with runs of spaces: the aligned reader's
+            header.append(j)
+            j += 1
+        if not header or j > len(lines) or not _EMPTY_NOTE.search(lines[j - 1]):
+            continue
+        if any(a <= header[0] <= b for a, b in taken):
+            continue
+        table = LayoutTable(first_line=header[0], last_line=header[-1])
+        for no in header:
+            table.rows.append((no, tuple(lines[no - 1].split())))
+        out.append(table)
+    return out
+
+
 # ---------------------------------------------------------------------- subject tables --
 def _header_matches(header: str, names: list[str], neutral: set[str]) -> bool:
     """Every character of ``names`` is in the header, and what remains is neutral words."""
