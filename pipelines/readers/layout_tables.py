@@ -51,6 +51,9 @@ class LayoutTable:
     last_line: int
     rows: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     doubt: str | None = None  # why its rows may not pair figures and labels right
+    # Every figure was put in its cell by labels and the table's own sums, not by position
+    # (pipelines.readers.ordered_tables): the table is read as a Word table is.
+    exact: bool = False
 
 
 @dataclass

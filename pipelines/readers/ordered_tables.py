@@ -388,7 +388,9 @@ def _subject_table(lines: list[str], frame: _Frame, columns) -> LayoutTable | No
     _attach_pieces(order, rows, pieces)
     _link(rows)
     cells = _place(rows, n, _summary_columns(lines, frame, columns))
-    table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
+    table = LayoutTable(
+        first_line=(frame.header or frame.body)[0], last_line=frame.body[-1], exact=True
+    )
     table.rows.append((table.first_line, ("科目编码", "科目名称", *names)))
     for row, row_cells in zip(rows, cells, strict=True):
         table.rows.append((row.no, (row.code, row.name, *row_cells)))
@@ -632,7 +634,9 @@ def _two_sided(lines: list[str], frame: _Frame) -> LayoutTable | None:
     if read is None:
         return None
     rows = read[0]
-    table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
+    table = LayoutTable(
+        first_line=(frame.header or frame.body)[0], last_line=frame.body[-1], exact=True
+    )
     table.rows.append((table.first_line, ("项目", "金额", "项目", "金额")))
     for no, cells in rows:
         table.rows.append((no, tuple(c or "" for c in cells)))
@@ -845,7 +849,9 @@ def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
     for side in (0, 1):
         if not _three_sums_hold(parts, [_cents(t) for t in side_rows[side][1]]):
             return None
-    table = LayoutTable(first_line=(frame.header or frame.body)[0], last_line=frame.body[-1])
+    table = LayoutTable(
+        first_line=(frame.header or frame.body)[0], last_line=frame.body[-1], exact=True
+    )
     if shape == "rows":
         table.rows.append((table.first_line, ("项目", *parts)))
         for side in (0, 1):
