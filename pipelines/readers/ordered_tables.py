@@ -102,7 +102,7 @@ THREE_PARTS = (
     ("会议费", ("会议费",), True),
     ("培训费", ("培训费",), True),
 )
-_THREE_NEUTRAL = set("项目栏次预算数决算数合计小计“”\"（）()")
+_THREE_NEUTRAL = set('项目栏次预算数决算数合计小计“”"（）()')
 _SIDE_WORDS = ("预算数", "决算数")
 
 
@@ -503,9 +503,7 @@ def _place(
             broken[k] = bool(kids)
             return
         tol = _tolerance(len(kids) + 1)
-        bound = (
-            tuple(max(v[j] for v in options[k]) + tol for j in range(n - 1)) if nonneg else None
-        )
+        bound = tuple(max(v[j] for v in options[k]) + tol for j in range(n - 1)) if nonneg else None
         sums = _sums(kids, bound)
         if sums is None:
             broken[k] = True
@@ -621,7 +619,9 @@ def _groups(tokens: list[str], row_numbers: bool) -> list[_Group]:
 
 def _is_cut(line: str) -> bool:
     """The first half of a label cut by its cell's width: no label ends like it."""
-    return _is_piece(line) and not re.search(r"(?:收入|支出|结余|合计|总计|分配|拨款)$", line.strip())
+    return _is_piece(line) and not re.search(
+        r"(?:收入|支出|结余|合计|总计|分配|拨款)$", line.strip()
+    )
 
 
 def _is_tail(line: str) -> bool:
@@ -797,7 +797,10 @@ def _three_sums_hold(parts: list[str], values: list[int]) -> bool:
     checks = [
         (
             values[idx["合计"]],
-            [values[idx[p]] for p in ("因公出国（境）费", "公务用车购置及运行维护费小计", "公务接待费")],
+            [
+                values[idx[p]]
+                for p in ("因公出国（境）费", "公务用车购置及运行维护费小计", "公务接待费")
+            ],
         ),
         (
             values[idx["公务用车购置及运行维护费小计"]],
@@ -806,7 +809,10 @@ def _three_sums_hold(parts: list[str], values: list[int]) -> bool:
     ]
     if "国内接待费" in v and "国（境）外接待费" in v:
         checks.append(
-            (values[idx["公务接待费"]], [values[idx["国内接待费"]], values[idx["国（境）外接待费"]]])
+            (
+                values[idx["公务接待费"]],
+                [values[idx["国内接待费"]], values[idx["国（境）外接待费"]]],
+            )
         )
     return all(abs(total - sum(ps)) <= _tolerance(len(ps) + 1) for total, ps in checks)
 
