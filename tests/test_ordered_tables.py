@@ -242,3 +242,13 @@ def test_one_line_tables_and_empty_tables_under_their_title(resolver):
     assert got["personnel_expenses"] == 340.13
     assert got["public_expenses"] == 76.53
     assert got["state_capital_expenditure"] == 0.0
+
+
+def test_a_page_number_between_two_pages_of_a_table_is_no_row(resolver):
+    """Rule: a line holding one integer and nothing else inside a table of subjects is the
+    page's number (pdfplumber prints it where the page ends), not a row."""
+    lines = GPB_BLANK_CELLS.splitlines()
+    lines.insert(lines.index("2010301 行政运行 700.00 700.00"), "7")
+    rows = _subject_rows(_statements("\n".join(lines) + "\n", resolver))
+    assert rows["2010301"] == (700.0, 700.0, None)
+    assert rows["2010302"] == (300.0, None, 300.0)

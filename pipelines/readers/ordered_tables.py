@@ -377,6 +377,8 @@ def _subject_table(lines: list[str], frame: _Frame, columns) -> LayoutTable | No
             pieces.append((no, tokens[0]))
             order.append(("piece", len(pieces) - 1))
             continue
+        if len(tokens) == 1 and _INTEGER.match(tokens[0]) and not _JOINED.match(tokens[0]):
+            continue  # a page number between two pages of the table
         parsed = _parse_subject_line(tokens, row_numbers)
         if parsed is None or len(parsed[2]) > n or (not parsed[0] and not parsed[1]):
             return None  # a line this reading does not explain: keep the plain rule
