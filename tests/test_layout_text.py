@@ -167,7 +167,8 @@ PLUMBER = """\
 
 def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
     """Page text as pdfplumber gives it: cells one space apart, a name broken around its code.
-    Only what the order tells is kept: each row's total (a blank cell leaves no trace)."""
+    A blank cell leaves no trace: the lone part figure of a 项 is placed by its 款's columns
+    (tests/test_ordered_tables.py has the rules)."""
     doc = read_txt(PLUMBER.encode(), "2023/测试局.txt")
     sts = extract_statements(doc, 2023, resolver)
     rows = {
@@ -179,7 +180,10 @@ def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
         "2010301": (700.0, "机关事务管理运行"),
         "2010302": (300.0, "一般行政管理事务"),
     }
-    assert not any(s.basic_wan or s.project_wan for s in sts if s.metric == "gpb_by_function")
+    parts = {
+        s.subject_code: (s.basic_wan, s.project_wan) for s in sts if s.metric == "gpb_by_function"
+    }
+    assert parts["2010301"] == (700.0, None) and parts["2010302"] == (None, 300.0)
 
 
 def test_figures_printed_below_a_wrapped_name_join_its_row():

@@ -51,6 +51,9 @@ class LayoutTable:
     last_line: int
     rows: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     doubt: str | None = None  # why its rows may not pair figures and labels right
+    # Every figure was put in its cell by labels and the table's own sums, not by position
+    # (pipelines.readers.ordered_tables): the table is read as a Word table is.
+    exact: bool = False
 
 
 @dataclass
@@ -158,9 +161,19 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
                 header = _header_lines(parsed, start)
                 tables.append(_build(header, lead + region, data))
             else:
-                tables.append(_build_ordered(lead + region, data))
+                tables.append(_build_ordered(lead + region, data, lines))
+                end = max(end, tables[-1].last_line - 1)  # it may read on past the region
+        elif not _aligned(lines, data):
+            from pipelines.readers.ordered_tables import ordered_table_alone
+
+            alone = ordered_table_alone(lines, region, data)
+            if alone is not None:  # one line under a table's title and header
+                tables.append(alone)
+                end = max(end, alone.last_line - 1)
         i = end + 1
-    return tables
+    from pipelines.readers.ordered_tables import empty_ordered_tables
+
+    return sorted(tables + empty_ordered_tables(lines, tables), key=lambda t: t.first_line)
 
 
 def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:
@@ -356,12 +369,21 @@ def _aligned(lines: list[str], data: list[_Line]) -> bool:
     return gapped * 2 >= len(data)
 
 
-def _build_ordered(region: list[_Line], data: list[_Line]) -> LayoutTable:
-    """A table whose text keeps no columns: each row as its code, its name and its figures
-    in order. Without columns there is no header to name them; a blank cell leaves no trace,
-    so only what the order tells is kept: a row's first figure is its total (the table
-    extractor's rule without a header), and a label's figure is the one after it. Row numbers
-    (integers without decimals beside amounts that have them) are dropped."""
+def _build_ordered(
+    region: list[_Line], data: list[_Line], lines: list[str] | None = None
+) -> LayoutTable:
+    """A table whose text keeps no columns: rebuilt by its kind's columns and identities
+    (pipelines.readers.ordered_tables) when it is a kind that module knows. Otherwise each row
+    as its code, its name and its figures in order: a blank cell leaves no trace, so only what
+    the order tells is kept: a row's first figure is its total (the table extractor's rule
+    without a header), and a label's figure is the one after it. Row numbers (integers without
+    decimals beside amounts that have them) are dropped."""
+    if lines is not None:
+        from pipelines.readers.ordered_tables import build_ordered_table
+
+        rebuilt = build_ordered_table(lines, region)
+        if rebuilt is not None:
+            return rebuilt
     decimals = any("." in t for ln in data for t in ln.texts if _AMOUNT.match(t))
     table = LayoutTable(first_line=region[0].no, last_line=region[-1].no)
     cells_of: list[list[str] | None] = []

@@ -68,7 +68,7 @@ def read_txt(data: bytes, source_path: str) -> Document:
             builder.flush_row()
             builder.in_table = False
             for row_line, cells in table.rows:
-                builder.row(cells, row_line, doubt=table.doubt, rebuilt=True)
+                builder.row(cells, row_line, doubt=table.doubt, rebuilt=not table.exact)
             builder.in_table = False
             skip_to = table.last_line
             continue

@@ -439,6 +439,8 @@ def _plumber_row(cells: list[str]) -> list[str]:
     name = cells[long_name]
     k = len(name) // 2
     middle = [c for j, c in enumerate(cells) if c and j != long_name]
+    if not middle:
+        return [name[:k], name[k:]]  # pdfplumber gives no line for a line without text
     return [name[:k], " ".join(middle), name[k:]]
 
 
