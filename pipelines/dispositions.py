@@ -178,14 +178,8 @@ WHERE NOT q.passed
 """
 
 
-def ensure_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """quality.finding_review (with the columns an older warehouse lacks) and the status view."""
-    cols = ", ".join(f"{name} {kind}" for name, kind in FINDING_REVIEW_COLUMNS)
-    con.execute(f"CREATE TABLE IF NOT EXISTS {FINDING_REVIEW_TABLE} ({cols})")
-    existing = {r[0] for r in con.execute(f"DESCRIBE {FINDING_REVIEW_TABLE}").fetchall()}
-    for name, kind in FINDING_REVIEW_COLUMNS:
-        if name not in existing:
-            con.execute(f"ALTER TABLE {FINDING_REVIEW_TABLE} ADD COLUMN {name} {kind}")
+def ensure_status_view(con: duckdb.DuckDBPyConnection) -> None:
+    """quality.finding_status: each failed finding with its effective decision."""
     con.execute(FINDING_STATUS_VIEW)
 
 

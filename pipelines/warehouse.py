@@ -21,7 +21,14 @@ from pipelines import dispositions
 from pipelines.discover import SourceFile
 from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
-from pipelines.schema import INGEST_ERROR_COLUMNS, REPORT_TABLES, TABLES, staging_name
+from pipelines.schema import (
+    FINDING_REVIEW_COLUMNS,
+    FINDING_REVIEW_TABLE,
+    INGEST_ERROR_COLUMNS,
+    REPORT_TABLES,
+    TABLES,
+    staging_name,
+)
 from pipelines.stage import StageResult
 from pipelines.storage import explain
 from pipelines.transactions import transaction
@@ -108,16 +115,23 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     for schema in SCHEMAS:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     for table, columns in TABLES.items():
-        cols = ", ".join(f"{name} {kind}" for name, kind in columns)
-        con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
-        # Tables gain columns over time; add what an older warehouse lacks.
-        existing = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
-        for name, kind in columns:
-            if name not in existing:
-                con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+        _ensure_table(con, table, columns)
     cols = ", ".join(f"{name} {kind}" for name, kind in INGEST_ERROR_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS core.ingest_error ({cols})")
-    dispositions.ensure_tables(con)  # quality.finding_review and quality.finding_status
+    _ensure_table(con, FINDING_REVIEW_TABLE, FINDING_REVIEW_COLUMNS)
+    dispositions.ensure_status_view(con)  # quality.finding_status
+
+
+def _ensure_table(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]
+) -> None:
+    cols = ", ".join(f"{name} {kind}" for name, kind in columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+    # Tables gain columns over time; add what an older warehouse lacks.
+    existing = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+    for name, kind in columns:
+        if name not in existing:
+            con.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     con.execute(
         "CREATE TABLE IF NOT EXISTS meta.load_log (loaded_at TIMESTAMP, files_seen INTEGER, "
         "reports_loaded INTEGER, reports_removed INTEGER, ingest_errors INTEGER)"

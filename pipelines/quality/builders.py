@@ -697,6 +697,7 @@ _BASIS_METRICS = {
 _BASIS_NAMES = {"gpb": "一般公共预算财政拨款口径", "all": "全部资金口径"}
 # A 基本支出 stated on the 一般公共预算 basis is the same figure as gpb_basic.
 _AS_GPB = {"expenditure_basic": "gpb_basic"}
+_BASIS_TWIN = {"gpb_basic": "expenditure_basic", "expenditure_basic": "gpb_basic"}
 
 
 def _basis(r) -> str | None:
@@ -754,7 +755,7 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
             continue
         g = [r for r, _ in members]
         bases = [b for _, b in members]
-        what = _name(metric, code, g[0].label if metric == g[0].metric else None)
+        what = _name(metric, code, g[0].subject_name or g[0].label)
         for i, (other, basis) in enumerate(members[1:], 1):
             # The first earlier statement of the same basis (or of an unknown one).
             ref_i = next(
@@ -800,7 +801,7 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
 
 def _other_basis_note(other_basis: dict, report_id: str, metric: str, bases, pair) -> str:
     """When one side's figure is the same metric on the other basis, say so: that is why."""
-    twin = {"gpb_basic": "expenditure_basic", "expenditure_basic": "gpb_basic"}.get(metric, metric)
+    twin = _BASIS_TWIN.get(metric, metric)
     for basis, r in zip(bases, pair, strict=True):
         if basis is None:
             continue
