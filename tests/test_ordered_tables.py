@@ -252,3 +252,31 @@ def test_a_page_number_between_two_pages_of_a_table_is_no_row(resolver):
     rows = _subject_rows(_statements("\n".join(lines) + "\n", resolver))
     assert rows["2010301"] == (700.0, 700.0, None)
     assert rows["2010302"] == (300.0, None, 300.0)
+
+
+def test_header_words_broken_over_many_lines_and_page_numbers(resolver):
+    """As pdfplumber prints a narrow-columned header (each word over up to ten lines, centred)
+    and the page's number ("- 5 -") where the page ends inside a table."""
+    text = """\
+财政拨款“三公”经费支出决算表
+单位：万元
+公务用
+因公出
+车购置 公务用 公务用
+国 公务接
+合计 及运行 车购置 车运行
+（境） 待费
+维护费 费 维护费
+费
+小计
+预算数 决算数 预算数 决算数 预算数 决算数 预算数 决算数 预算数 决算数 预算数 决算数
+30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00
+- 5 -
+"""
+    got = {s.metric: (s.amount_wan, s.budget_wan) for s in _statements(text, resolver)}
+    assert got["three_public_total"] == (25.0, 30.0)
+    assert got["three_public_reception"] == (7.0, 10.0)
+    lines = GPB_BLANK_CELLS.splitlines()
+    lines.insert(lines.index("2010302 一般行政管理事务 300.00 300.00"), "- 5 -")
+    rows = _subject_rows(_statements("\n".join(lines) + "\n", resolver))
+    assert rows["2010302"] == (300.0, None, 300.0)

@@ -45,13 +45,17 @@ from pipelines.readers.layout_tables import (
     _Line,
 )
 
-MAX_HEADER_LINES = 8
+MAX_HEADER_LINES = 12  # pdfplumber breaks a narrow column's words over many lines
 TITLE_LOOKUP_LINES = 3
 _CODE_PART = re.compile(r"^\d{2}$")
 _CLASS = re.compile(r"^2\d{2}$")
 _JOINED = re.compile(r"^2\d{2}(?:\d{2}){0,2}$")
 _TABLE_TITLE = re.compile(r"决算表|表$")
 _TOTAL_LABEL = {"合计", "总计"}
+# A page's number where the page ends, inside a table that goes on over the next page.
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-—－]\s*\d{1,4}\s*[-—－]|第\s*\d{1,4}\s*页(?:\s*共\s*\d{1,4}\s*页)?)$"
+)
 MAX_SUMS = 20000  # partial sums kept while matching a parent's column to its children
 MAX_AMBIGUOUS = 10  # figures of a two-sided table that could be either side's
 
@@ -136,7 +140,9 @@ class _Frame:
 def _frame(lines: list[str], region: list[_Line]) -> _Frame | None:
     from pipelines.extract.tables import standard_table_name
 
-    body = [ln.no for ln in region]
+    body = [ln.no for ln in region if not _PAGE_NUMBER.match(lines[ln.no - 1].strip())]
+    if not body:
+        return None
     first = body[0]
     # The first row's name may begin on the line above it (a label cut by the cell's width).
     k = first - 1
@@ -174,6 +180,9 @@ def _frame(lines: list[str], region: list[_Line]) -> _Frame | None:
         # it) ends the text tool's run of table lines, not the table.
         text = lines[k - 1].strip()
         if not text:
+            k += 1
+            continue
+        if _PAGE_NUMBER.match(text):
             k += 1
             continue
         if not _continues_body(text):
@@ -820,6 +829,11 @@ def _three_sums_hold(parts: list[str], values: list[int]) -> bool:
 
 
 def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
+    while frame.body and not _is_row_text(lines[frame.body[0] - 1]):
+        # the header's last line, taken for a cut name above a row of figures
+        frame.header.append(frame.body.pop(0))
+    if not frame.body:
+        return None
     header_lines = [_compact(lines[no - 1]) for no in frame.header]
     header = "".join(header_lines)
     read = _three_parts(header)
