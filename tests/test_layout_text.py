@@ -220,3 +220,101 @@ def test_a_column_holding_two_figures_of_one_line_is_two_columns():
     rows = _rows(text + "\n")
     assert rows[-1] == ("20101", "人大事务", "300.00", "300.00")
     assert rows[-2] == ("201", "一般公共服务支出", "1234567.89", "1000.00")
+
+
+def test_a_figure_run_into_the_next_columns_label_stays_a_figure():
+    """A right-aligned figure of one side ends where the other side's labels begin on other
+    lines: figures and labels make their columns apart, so neither swallows the other."""
+    text = "\n".join(
+        [
+            "                 收入支出决算总表",
+            "项目                 行次      金额    项目            行次      金额",
+            "一、一般公共预算财政拨款收入  1    1,200.00 一、基本支出       13    900.00",
+            "二、事业收入          2         二、项目支出          14    300.00",
+            "本年收入合计          3    1,200.00 本年支出合计       15  1,200.00",
+            "总计              4    1,200.00 总计           16  1,200.00",
+        ]
+    )
+    rows = _rows(text + "\n")
+    first = ["一、一般公共预算财政拨款收入", "1", "1,200.00", "一、基本支出", "13", "900.00"]
+    assert [c for c in rows[1] if c] == first
+    assert [c for c in rows[2] if c] == ["二、事业收入", "2", "二、项目支出", "14", "300.00"]
+    # the blank 金额 of 二、事业收入 stays in the income side's figure column
+    assert rows[2][rows[1].index("1,200.00")] == ""
+
+
+def test_figures_go_to_columns_in_their_order_when_positions_drift():
+    """A layout that places text by its left edge prints a wider figure further left: one
+    row's second figure may start inside the first column's range of other rows. The order
+    of a row's figures decides; positions only choose among the columns for a shorter row."""
+    text = "\n".join(
+        [
+            "          支出决算表",
+            "科目编码  科目名称            合计      基本支出    项目支出",
+            "          合计           10846.66 7030.07  3816.59",
+            "204       公共安全支出      8983.95     5167.36     3816.59",
+            "2040201   行政运行          5167.36     5167.36",
+            "2040202   一般行政管理事务   796.69                  796.69",
+        ]
+    )
+    rows = _rows(text + "\n")
+    by_name = {r[1]: r[2:] for r in rows[1:]}
+    assert by_name["合计"] == ("10846.66", "7030.07", "3816.59")
+    assert by_name["行政运行"] == ("5167.36", "5167.36", "")
+    assert by_name["一般行政管理事务"] == ("796.69", "", "796.69")
+    assert rows[0][2:] == ("合计", "基本支出", "项目支出")
+
+
+def test_a_table_continued_on_the_next_page_keeps_its_columns():
+    """The next page lays the table out anew (other positions); its rows still fill the
+    first page's columns, and the page number between is no piece of a name."""
+    page1 = [
+        "          支出决算表",
+        "科目编码  科目名称                  合计      基本支出     项目支出",
+        "205       教育支出             1,000.00       700.00       300.00",
+        "20501     教育管理事务           700.00       700.00",
+        "",
+        "                    -7-",
+    ]
+    page2 = [
+        "2050101   行政运行      700.00  700.00",
+        "2050102   一般行政管理事务      300.00           300.00",
+        "2050201   学前教育       10.00    5.00    5.00",
+    ]
+    rows = _rows("\n".join(page1) + "\n\f" + "\n".join(page2) + "\n")
+    header = rows[0]
+    column = {word: header.index(word) for word in ("合计", "基本支出", "项目支出")}
+    by_code = {r[0]: r for r in rows[1:]}
+    assert "-7-" not in "".join(by_code["20501"])
+    for code, total, basic, project in [
+        ("20501", "700.00", "700.00", ""),
+        ("2050101", "700.00", "700.00", ""),
+        ("2050102", "300.00", "", "300.00"),
+        ("2050201", "10.00", "5.00", "5.00"),
+    ]:
+        row = by_code[code]
+        assert (row[column["合计"]], row[column["基本支出"]], row[column["项目支出"]]) == (
+            total,
+            basic,
+            project,
+        )
+
+
+def test_columns_no_row_fills_together_stay_apart():
+    """No row has both 基本支出 and 项目支出: the ranges the figures fill, apart from each
+    other, are the columns, and each row's figures go to the ones they stand in."""
+    rows = _rows(
+        "\n".join(
+            [
+                "          支出决算表",
+                "213       农林水支出           1560000.00               1560000.00",
+                "21301     农业农村             1560000.00               1560000.00",
+                "221       住房保障支出          323100.00   323100.00",
+                "22102     住房改革支出          323100.00   323100.00",
+            ]
+        )
+        + "\n"
+    )
+    by_code = {r[0]: [c for c in r[2:]] for r in rows}
+    assert by_code["213"] == ["1560000.00", "", "1560000.00"]
+    assert by_code["221"] == ["323100.00", "323100.00", ""]

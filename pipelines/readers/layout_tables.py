@@ -41,6 +41,12 @@ _LABEL_END = re.compile(r"(?:收入|支出|结余|合计|总计|经费|分配)$"
 _LABEL_MIN = 4
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
 MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
+# A page's number printed at its foot ("-4-", "- 4 -", "第4页", "第4页 共9页", "4/9"): the
+# page ends there; it is no piece of a name.
+_PAGE_NUMBER = re.compile(
+    r"^(?:[-－—]\s*\d{1,4}\s*[-－—]|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4})$"
+)
 
 
 @dataclass
@@ -123,16 +129,35 @@ def _is_fragment(tokens: list[tuple[int, int, str]]) -> bool:
         and not _is_figure(tokens[0][2])
         and not _PROSE.search(tokens[0][2])
         and not _HEADER_STOP.search(tokens[0][2])
+        and not _PAGE_NUMBER.match(tokens[0][2])
         and len(tokens[0][2]) <= 20
     )
 
 
-def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
+def _is_page_number(tokens: list[tuple[int, int, str]]) -> bool:
+    return len(tokens) == 1 and bool(_PAGE_NUMBER.match(tokens[0][2]))
+
+
+def find_layout_tables(lines: list[str], page_starts: set[int] | None = None) -> list[LayoutTable]:
     """The tables of a text laid out with spaces; ``lines`` are 1-based by position + 1.
-    A text whose lines carry tabs is left to the tab-separated reader."""
+    A text whose lines carry tabs is left to the tab-separated reader.
+
+    ``page_starts``: the numbers of the lines that begin a page (after a form feed). A line
+    holding only a page number ends its page too. A table continued on the next page is one
+    table, but each page lays its columns out anew (pdftotext places every page's text by
+    that page's own widths), so each page's columns are found apart and matched to the first
+    page's."""
     if any("\t" in line for line in lines):
         return []
     parsed = [_Line(i + 1, _tokens(line)) for i, line in enumerate(lines)]
+    page_of: dict[int, int] = {}
+    page = 0
+    for ln in parsed:
+        if page_starts and ln.no in page_starts:
+            page += 1
+        page_of[ln.no] = page
+        if _is_page_number(ln.tokens):
+            page += 1
     tables: list[LayoutTable] = []
     i = 0
     while i < len(parsed):
@@ -159,7 +184,7 @@ def find_layout_tables(lines: list[str]) -> list[LayoutTable]:
             lead = [ln for ln in parsed[start:i] if ln.tokens]
             if _aligned(lines, data):
                 header = _header_lines(parsed, start)
-                tables.append(_build(header, lead + region, data))
+                tables.append(_build(header, lead + region, data, page_of))
             else:
                 tables.append(_build_ordered(lead + region, data, lines))
                 end = max(end, tables[-1].last_line - 1)  # it may read on past the region
@@ -183,7 +208,7 @@ def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:
     j = start + 1
     while j < len(parsed):
         tokens = parsed[j].tokens
-        if not tokens:
+        if not tokens or _is_page_number(tokens):
             j += 1
             continue
         if _is_row(tokens):
@@ -250,25 +275,39 @@ def _header_lines(parsed: list[_Line], first_data: int) -> list[_Line]:
     return list(reversed(out))
 
 
-def _columns(data: list[_Line]) -> list[tuple[int, int]]:
-    """Character ranges of the columns: overlapping token spans merged; then a range in which
-    one line has two tokens is two columns (a layout that lets a wide figure of one row
-    overlap its neighbour column in another), split where those lines part them."""
-    spans = sorted((s, e) for ln in data for s, e, _ in ln.tokens)
+def _kind(token: str) -> str:
+    """What a token is: an amount (or a placeholder in an amount's place), a whole number (a
+    code, a row number) or text. Columns are found for each kind apart: a text layout may
+    print a right-aligned figure of one column over the start of the next column's names."""
+    if _AMOUNT.match(token) or token in _PLACEHOLDER:
+        return "amount"
+    if _INTEGER.match(token):
+        return "integer"
+    return "text"
+
+
+_Spans = list[list[tuple[int, int]]]  # per line: the spans of its tokens of one kind
+
+
+def _merged_columns(spans: _Spans) -> list[tuple[int, int]]:
+    """Character ranges of the columns of one kind: overlapping token spans merged; then a
+    range in which one line has two tokens is two columns, split where those lines part
+    them."""
+    ordered = sorted(sp for line in spans for sp in line)
     merged: list[list[int]] = []
-    for s, e in spans:
+    for s, e in ordered:
         if merged and s < merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], e)
         else:
             merged.append([s, e])
     columns: list[tuple[int, int]] = []
     for cs, ce in merged:
-        columns.extend(_split_column(cs, ce, data))
+        columns.extend(_split_column(cs, ce, spans))
     return columns
 
 
-def _split_column(cs: int, ce: int, data: list[_Line], depth: int = 0) -> list[tuple[int, int]]:
-    inside = [[(s, e) for s, e, _ in ln.tokens if cs <= s and e <= ce] for ln in data]
+def _split_column(cs: int, ce: int, spans: _Spans, depth: int = 0) -> list[tuple[int, int]]:
+    inside = [[(s, e) for s, e in line if cs <= s and e <= ce] for line in spans]
     cuts = sorted(
         (a[1] + b[0]) / 2
         for tokens in inside
@@ -282,8 +321,211 @@ def _split_column(cs: int, ce: int, data: list[_Line], depth: int = 0) -> list[t
     if not left or not right:
         return [(cs, ce)]
     return _split_column(
-        min(s for s, _ in left), max(e for _, e in left), data, depth + 1
-    ) + _split_column(min(s for s, _ in right), max(e for _, e in right), data, depth + 1)
+        min(s for s, _ in left), max(e for _, e in left), spans, depth + 1
+    ) + _split_column(min(s for s, _ in right), max(e for _, e in right), spans, depth + 1)
+
+
+def _apart(spans: _Spans) -> list[tuple[int, int]]:
+    """Ranges of characters that the tokens' spans fill, each apart from the next."""
+    merged: list[list[int]] = []
+    for s, e in sorted(sp for line in spans for sp in line):
+        if merged and s < merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def _centre(span: tuple[int, int]) -> float:
+    return (span[0] + span[1]) / 2
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def _fit(points: list[float], centres: list[float]) -> list[int]:
+    """The columns (increasing) of a line's figures, left to right, that put each figure
+    nearest its column's centre: the order of a line's figures is sure, their positions only
+    roughly so."""
+    k, n = len(points), len(centres)
+    inf = float("inf")
+    # cost[i][j]: best cost of the first i figures with the i-th in column j - 1 or before
+    cost = [[0.0] * (n + 1)] + [[inf] * (n + 1) for _ in range(k)]
+    choice = [[False] * (n + 1) for _ in range(k + 1)]
+    for i in range(1, k + 1):
+        for j in range(1, n + 1):
+            skip = cost[i][j - 1]
+            take = cost[i - 1][j - 1] + abs(points[i - 1] - centres[j - 1])
+            if take <= skip:
+                cost[i][j], choice[i][j] = take, True
+            else:
+                cost[i][j] = skip
+    out, j = [], n
+    for i in range(k, 0, -1):
+        while not choice[i][j]:
+            j -= 1
+        out.append(j - 1)
+        j -= 1
+    return out[::-1]
+
+
+def _amount_columns(spans: _Spans) -> tuple[list[tuple[int, int]], list[list[int]]]:
+    """Columns of amounts and, for each line, the column of each of its amounts.
+
+    A layout that places text by its left edge prints right-aligned figures of one column at
+    starts that differ with their width, so ranges of characters may run into the next
+    column. The lines with the most figures give the columns; each other line's figures go,
+    in their order, to the columns whose middles are nearest."""
+    n = max((len(line) for line in spans), default=0)
+    if n == 0:
+        return [], [[] for _ in spans]
+    full = [line for line in spans if len(line) == n]
+    centres = [_median([_centre(line[j]) for line in full]) for j in range(n)]
+    apart = _apart(spans)
+    if len(apart) > n:
+        # No line fills every column (one row has 基本支出, another 项目支出): ranges that
+        # no figure bridges are the columns.
+        centres = [_centre(sp) for sp in apart]
+        n = len(centres)
+    fits: list[list[int]] = []
+    for _ in range(3):
+        fits = [_fit([_centre(sp) for sp in line], centres) for line in spans]
+        for j in range(n):
+            placed = [
+                _centre(sp)
+                for line, fit in zip(spans, fits, strict=True)
+                for sp, col in zip(line, fit, strict=True)
+                if col == j
+            ]
+            if placed:
+                centres[j] = _median(placed)
+    columns, renumber = [], {}
+    for j in range(n):
+        placed = [
+            sp
+            for line, fit in zip(spans, fits, strict=True)
+            for sp, col in zip(line, fit, strict=True)
+            if col == j
+        ]
+        if placed:  # a column no figure ended in is none
+            renumber[j] = len(columns)
+            columns.append((min(s for s, _ in placed), max(e for _, e in placed)))
+    return columns, [[renumber[col] for col in fit] for fit in fits]
+
+
+@dataclass
+class _Grid:
+    """The columns of one page of a table and, per line, the column of each of its tokens."""
+
+    columns: list[tuple[int, int, str]]  # (start, end, kind), left to right
+    placed: dict[int, list[int]]  # line number -> column index of each token
+
+
+def _grid(lines: list[_Line]) -> _Grid:
+    by_kind: dict[str, list[tuple[int, int]]] = {}
+    token_col: dict[tuple[int, int], tuple[str, int]] = {}  # (line, token) -> (kind, column)
+    for kind in ("text", "integer", "amount"):
+        picked = [
+            [(k, (s, e)) for k, (s, e, t) in enumerate(ln.tokens) if _kind(t) == kind]
+            for ln in lines
+        ]
+        spans = [[sp for _, sp in line] for line in picked]
+        if kind == "amount":
+            columns, fits = _amount_columns(spans)
+            for ln, line, fit in zip(lines, picked, fits, strict=True):
+                for (k, _), col in zip(line, fit, strict=True):
+                    token_col[(ln.no, k)] = (kind, col)
+        else:
+            columns = _merged_columns(spans)
+            for ln, line in zip(lines, picked, strict=True):
+                for k, (s, e) in line:
+                    token_col[(ln.no, k)] = (kind, _nearest(columns, s, e))
+        by_kind[kind] = columns
+    rank = {"integer": 0, "amount": 1, "text": 2}  # a code before the name that starts with it
+    ordered = sorted(
+        (start, rank[kind], end, kind, j)
+        for kind, columns in by_kind.items()
+        for j, (start, end) in enumerate(columns)
+    )
+    index = {(kind, j): n for n, (_, _, _, kind, j) in enumerate(ordered)}
+    placed = {ln.no: [index[token_col[(ln.no, k)]] for k in range(len(ln.tokens))] for ln in lines}
+    columns = [(s, e, kind) for s, _, e, kind, _ in ordered]
+    # Text columns side by side that no line fills both are one column: a label printed
+    # where codes stand ("合计" over "201") and the names beside the codes.
+    k = 0
+    while k + 1 < len(columns):
+        both = any(k in cols and k + 1 in cols for cols in placed.values())
+        if columns[k][2] == columns[k + 1][2] == "text" and not both:
+            start, end = (
+                min(columns[k][0], columns[k + 1][0]),
+                max(columns[k][1], columns[k + 1][1]),
+            )
+            columns[k] = (start, end, "text")
+            del columns[k + 1]
+            placed = {no: [c - (c > k) for c in cols] for no, cols in placed.items()}
+        else:
+            k += 1
+    return _Grid(columns, placed)
+
+
+def _nearest(columns: list[tuple[int, int]] | list[tuple[int, int, str]], s: int, e: int) -> int:
+    """The column a span overlaps or lies nearest to; of several it overlaps, the one whose
+    middle is nearest its middle."""
+
+    def distance(k: int) -> tuple[int, float]:
+        cs, ce = columns[k][0], columns[k][1]
+        return (max(cs - e, s - ce, 0), abs((cs + ce) / 2 - (s + e) / 2))
+
+    return min(range(len(columns)), key=distance)
+
+
+def _matched(first: _Grid, other: _Grid) -> list[int]:
+    """For each column of a later page, the first page's column it continues: of each kind,
+    in order when the pages have as many columns of it, else the nearest."""
+    out = [0] * len(other.columns)
+    for kind in ("text", "integer", "amount"):
+        mine = [k for k, c in enumerate(first.columns) if c[2] == kind]
+        theirs = [k for k, c in enumerate(other.columns) if c[2] == kind]
+        if not mine:
+            for k in theirs:
+                out[k] = _nearest(first.columns, *other.columns[k][:2])
+            continue
+        for n, k in enumerate(theirs):
+            if len(mine) == len(theirs):
+                out[k] = mine[n]
+            else:
+                spans = [first.columns[m] for m in mine]
+                out[k] = mine[_nearest(spans, *other.columns[k][:2])]
+    return out
+
+
+def _page_cells(
+    region: list[_Line], page_of: dict[int, int]
+) -> tuple[_Grid, dict[int, list[str]], list[int]]:
+    """The columns of the table (as its first page lays them out) and the cells of each of
+    its rows."""
+    rows = [ln for ln in region if _is_row(ln.tokens)]
+    pages: dict[int, list[_Line]] = {}
+    for ln in rows:
+        pages.setdefault(page_of.get(ln.no, 0), []).append(ln)
+    grids = [_grid(lines) for _, lines in sorted(pages.items())]
+    first = grids[0]
+    cells_of: dict[int, list[str]] = {}
+    crowded: list[int] = []  # lines with two amounts in one column: the columns are not sure
+    for grid, (_, lines) in zip(grids, sorted(pages.items()), strict=True):
+        to_first = list(range(len(first.columns))) if grid is first else _matched(first, grid)
+        for ln in lines:
+            cells = [""] * len(first.columns)
+            for (_, _, text), col in zip(ln.tokens, grid.placed[ln.no], strict=True):
+                k = to_first[col]
+                if _AMOUNT.match(text) and any(_AMOUNT.match(t) for t in cells[k].split(" ")):
+                    crowded.append(ln.no)
+                cells[k] = f"{cells[k]} {text}".strip()
+            cells_of[ln.no] = [("" if c in _PLACEHOLDER else c) for c in cells]
+    return first, cells_of, crowded
 
 
 @dataclass
@@ -291,25 +533,40 @@ class _Column:
     span: tuple[int, int]
     numeric: bool
     words: dict[int, str] = field(default_factory=dict)  # header line index -> its words
+    origin: int | None = None  # the data column it is (None: a column blank in every row)
+
+
+def _header_column(cols: list[_Column], s: int, e: int) -> int:
+    """The column a header word names: the one it overlaps or lies nearest to; a word only
+    touching a name column and a figure column names the figures; of several it overlaps,
+    the one whose middle is nearest its middle."""
+
+    def distance(k: int) -> tuple[int, int, float]:
+        cs, ce = cols[k].span
+        gap = max(cs - e, s - ce, 0)
+        overlaps = min(e, ce) > max(s, cs)
+        return (gap, 0 if overlaps or cols[k].numeric else 1, abs((cs + ce) / 2 - (s + e) / 2))
+
+    return min(range(len(cols)), key=distance)
 
 
 def _header_cells(
     columns: list[tuple[int, int]], numeric: list[bool], header: list[_Line]
-) -> tuple[list[tuple[int, int]], list[bool], list[str]]:
+) -> tuple[list[_Column], list[str]]:
     """Columns (with those blank in every row added) and each column's header text, the
     header lines joined top to bottom.
 
-    A header word goes to the cell its middle falls in. Two words of one line in one cell:
-    the one nearest the cell's figures stays, a word beside it moves to the neighbouring
-    column when that column has no word of the line (text layouts print words a little off
-    their figures), else it names a column blank in every row (基本支出 of a fund table).
+    A header word goes to the column it overlaps or lies nearest to (``_header_column``). Two
+    words of one line in one cell: the one nearest the cell's figures stays, a word beside it
+    moves to the neighbouring column when that column has no word of the line (text layouts
+    print words a little off their figures), else it names a column blank in every row
+    (基本支出 of a fund table).
     """
-    cols = [_Column(c, n) for c, n in zip(columns, numeric, strict=True)]
+    cols = [_Column(c, n, origin=k) for k, (c, n) in enumerate(zip(columns, numeric, strict=True))]
     for li in range(len(header) - 1, -1, -1):  # lower lines name the leaf columns
-        boundaries = _boundaries([c.span for c in cols], [c.numeric for c in cols])
         by_cell: dict[int, list[tuple[int, int, str]]] = {}
         for s, e, text in header[li].tokens:
-            by_cell.setdefault(_column_of(boundaries, s, e), []).append((s, e, text))
+            by_cell.setdefault(_header_column(cols, s, e), []).append((s, e, text))
         new: list[_Column] = []
         for k in sorted(by_cell):
             spans = sorted(by_cell[k])
@@ -326,40 +583,7 @@ def _header_cells(
                 cols[target].words[li] = cols[target].words.get(li, "") + word
         cols = sorted(cols + new, key=lambda c: c.span)
     joined = ["".join(c.words[li] for li in sorted(c.words)) for c in cols]
-    return [c.span for c in cols], [c.numeric for c in cols], joined
-
-
-def _boundaries(columns: list[tuple[int, int]], numeric: list[bool]) -> list[float]:
-    """Where one column's cell ends and the next one's begins. Figures are right-aligned, so
-    a figure column's cell reaches left to the end of the column before it; names are
-    left-aligned, so a name column's cell begins where its names begin."""
-    out = []
-    for k in range(len(columns) - 1):
-        out.append(columns[k][1] if numeric[k + 1] else columns[k + 1][0] - 0.5)
-    return out
-
-
-def _column_of(boundaries: list[float], start: int, end: int) -> int:
-    """The column whose cell holds the middle of a span (a header word centred over it)."""
-    centre = (start + end) / 2
-    return next((k for k, b in enumerate(boundaries) if centre <= b), len(boundaries))
-
-
-def _cells(columns: list[tuple[int, int]], line: _Line, boundaries: list[float]) -> list[str]:
-    cells = [""] * len(columns)
-    for s, e, text in line.tokens:
-        k = _overlapping(columns, s, e)
-        if k is None:
-            k = _column_of(boundaries, s, e)
-        cells[k] = f"{cells[k]} {text}".strip()
-    return [("" if c in _PLACEHOLDER else c) for c in cells]
-
-
-def _overlapping(columns: list[tuple[int, int]], start: int, end: int) -> int | None:
-    for k, (s, e) in enumerate(columns):
-        if s < end and start < e:
-            return k
-    return None
+    return cols, joined
 
 
 def _aligned(lines: list[str], data: list[_Line]) -> bool:
@@ -436,22 +660,33 @@ def _build_ordered(
     return table
 
 
-def _build(header: list[_Line], region: list[_Line], data: list[_Line]) -> LayoutTable:
-    columns = _columns(data)
-    in_column = [
-        [t for ln in data for s, e, t in ln.tokens if s < columns[k][1] and columns[k][0] < e]
-        for k in range(len(columns))
-    ]
-    numeric = [2 * sum(_is_figure(t) for t in texts) > len(texts) for texts in in_column]
-    columns, numeric, joined = _header_cells(columns, numeric, header)
-    boundaries = _boundaries(columns, numeric)
+def _build(
+    header: list[_Line], region: list[_Line], data: list[_Line], page_of: dict[int, int]
+) -> LayoutTable:
+    grid, cells_by_line, crowded = _page_cells(region, page_of)
+    spans = [(s, e) for s, e, _ in grid.columns]
+    cols, joined = _header_cells(spans, [kind != "text" for _, _, kind in grid.columns], header)
+    numeric = [c.numeric for c in cols]
+    where = {c.origin: k for k, c in enumerate(cols) if c.origin is not None}
+    widened: dict[int, list[str]] = {}
+    for no, cells in cells_by_line.items():
+        row = [""] * len(cols)
+        for k, cell in enumerate(cells):
+            row[where[k]] = cell
+        widened[no] = row
     table = LayoutTable(first_line=(header or region)[0].no, last_line=region[-1].no)
     if header:
         table.rows.append((header[0].no, tuple(joined)))
-    rows = _rows_with_names(columns, region, boundaries)
+    rows = _rows_with_names(region, widened)
     table.rows.extend(rows)
     orphans = _orphan_rows(rows, numeric)
-    if orphans and len(rows) > 1:
+    if crowded:
+        # Two figures of one line in one column: a page laid out so unlike the others that
+        # its figures cannot be put in their columns with confidence.
+        table.doubt = (
+            f"第{crowded[0]}行的两个数字落在同一列（文本版式错开了列），无法可靠对应数字与项目"
+        )
+    elif orphans and len(rows) > 1:
         # "2,940.05  2,940.05" above "本年收入合计  本年支出合计": the layout printed a row's
         # figures on a line of their own; which label each belongs to is a guess.
         table.doubt = (
@@ -480,11 +715,11 @@ def _orphan_rows(rows: list[tuple[int, tuple[str, ...]]], numeric: list[bool]) -
 
 
 def _rows_with_names(
-    columns: list[tuple[int, int]], region: list[_Line], boundaries: list[float]
+    region: list[_Line], cells_by_line: dict[int, list[str]]
 ) -> list[tuple[int, tuple[str, ...]]]:
     """Data rows with the pieces of wrapped names put back: a piece above a row without a name
     of its own begins that name; a piece below a row whose name began above it ends it."""
-    cells_of = [_cells(columns, ln, boundaries) if _is_row(ln.tokens) else None for ln in region]
+    cells_of = [cells_by_line.get(ln.no) for ln in region]
     _merge_figures_below(cells_of)
     name_col = _name_column(cells_of)
     began_above: set[int] = set()  # data lines (by index) whose name began on a line above

@@ -58,7 +58,11 @@ def read_txt(data: bytes, source_path: str) -> Document:
     doc = Document(source_path=source_path, source_format="txt", encoding=encoding)
     builder = _TextBlocks(doc)
     lines = [strip_debris(raw).rstrip("\r") for raw in text.splitlines()]
-    laid_out = {t.first_line: t for t in find_layout_tables(lines)}
+    # pdftotext ends each page with a form feed: the line after it begins a page
+    page_starts = {
+        n + 2 for n, raw in enumerate(text.splitlines(keepends=True)) if raw.endswith("\f")
+    }
+    laid_out = {t.first_line: t for t in find_layout_tables(lines, page_starts)}
     skip_to = 0
     for line_no, line in enumerate(lines, start=1):
         if line_no <= skip_to:
