@@ -104,11 +104,15 @@ _ORDER = (
 
 def report_marks(con: duckdb.DuckDBPyConnection, report_id: str) -> list[Mark]:
     """The report's errors and warnings, numbered as its review lists them, each with its
-    place when the warehouse knows it."""
+    place when the warehouse knows it. A check listed under another as its consequence (one
+    wrong figure, several failed checks: pipelines/quality/grouping.py) is boxed where its own
+    figure is, under its lead's number."""
+    from pipelines.quality.grouping import groups_of, nest
     from pipelines.review import check_name  # the review's names for the checks
 
     rows = con.execute(
-        "SELECT q.severity, q.family, q.check_id, q.message, q.source_boxes, s.figure_boxes "
+        "SELECT q.severity, q.family, q.check_id, q.message, q.source_boxes, s.figure_boxes, "
+        "q.finding_id "
         "FROM quality.check_result q LEFT JOIN core.statement s "
         "ON s.report_id = q.report_id AND s.statement_no = q.statement_no "
         "WHERE q.report_id = ? AND NOT q.passed AND q.severity IN ('error', 'warning') "
@@ -119,14 +123,29 @@ def report_marks(con: duckdb.DuckDBPyConnection, report_id: str) -> list[Mark]:
         f"ORDER BY {_ORDER}",
         [report_id, report_id],
     ).fetchall()
+    names = ("severity", "family", "check_id", "message", "source_boxes", "figure_boxes")
+    findings = nest(
+        [dict(zip((*names, "finding_id"), r, strict=True)) for r in rows],
+        groups_of(con, [report_id]),
+    )
     marks: list[Mark] = []
     numbers = {"error": 0, "warning": 0}
-    for severity, family, check_id, message, source_boxes, figure_boxes in rows:
+    for lead in findings:
+        severity = lead["severity"]
         numbers[severity] += 1
-        title = f"{SEVERITY_NAMES[severity]} {numbers[severity]} · {check_name(check_id, family)}"
-        where = place(check_id, figure_boxes, source_boxes)
-        page, rect = where if where is not None else (None, None)
-        marks.append(Mark(severity, title, message or "", page, rect))
+        number = f"{SEVERITY_NAMES[severity]} {numbers[severity]}"
+        more = len(lead["consequences"])
+        for f, title in (
+            (lead, f"{number} · {check_name(lead['check_id'], lead['family'])}"
+             + (f"（另有{more}项由此导致）" if more else "")),
+            *(
+                (c, f"{number} 由此导致 · {check_name(c['check_id'], c['family'])}")
+                for c in lead["consequences"]
+            ),
+        ):  # fmt: skip
+            where = place(f["check_id"], f["figure_boxes"], f["source_boxes"])
+            page, rect = where if where is not None else (None, None)
+            marks.append(Mark(f["severity"], title, f["message"] or "", page, rect))
     return marks
 
 

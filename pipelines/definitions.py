@@ -252,7 +252,8 @@ def staged_reports(
             dg.AssetCheckSpec(
                 name=f"{family}_findings",
                 asset="quality_check_results",
-                description=f"{FAMILY_NAMES[family]}：报告内部矛盾（错误级）数量为 0 时通过。",
+                description=f"{FAMILY_NAMES[family]}：报告内部矛盾（错误级）数量为 0 时通过"
+                "（审核人标为“不是问题”的不计入，另在 dismissed 中列出）。",
             )
             for family in FAMILIES
         ],
@@ -341,7 +342,9 @@ def warehouse_update(
         },
     )
     for family in FAMILIES:
+        # a finding a reviewer marked 不是问题 fails no check; it is counted apart
         failed = outcome.failed_by_family.get(family, {})
+        dismissed = outcome.dismissed_by_family.get(family, {})
         yield dg.AssetCheckResult(
             asset_key="quality_check_results",
             check_name=f"{family}_findings",
@@ -352,6 +355,8 @@ def warehouse_update(
                 "errors": failed.get("error", 0),
                 "warnings": failed.get("warning", 0),
                 "info": failed.get("info", 0),
+                "dismissed": sum(dismissed.values()),
+                "dismissed_errors": dismissed.get("error", 0),
             },
         )
     yield dg.MaterializeResult(

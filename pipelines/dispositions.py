@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.schema import FINDING_REVIEW_COLUMNS, FINDING_REVIEW_TABLE
+from pipelines.schema import FINDING_GROUP_TABLE, FINDING_REVIEW_COLUMNS, FINDING_REVIEW_TABLE
 
 log = logging.getLogger(__name__)
 
@@ -162,25 +162,40 @@ def assign_finding_ids(con: duckdb.DuckDBPyConnection) -> int:
 
 
 # Each failed check with its effective status: the decision stands while the figures are those
-# it was made on; a changed figure, or a reviewer's 重新打开, makes it "reopened".
+# it was made on; a changed figure, or a reviewer's 重新打开, makes it "reopened". A finding
+# shown as a consequence of another (quality.finding_group) takes its lead's decision: the
+# reviewer decides on what the review shows, the lead.
 FINDING_STATUS_VIEW = f"""
-CREATE VIEW IF NOT EXISTS quality.finding_status AS
+CREATE OR REPLACE VIEW quality.finding_status AS
 SELECT q.report_id, q.finding_id, q.check_id, q.severity, q.fingerprint,
        f.status AS decided_status, f.fingerprint AS decided_fingerprint,
        f.reason, f.who, f.decided_at, f.source, f.figures AS decided_figures,
        CASE WHEN f.finding_id IS NULL THEN '{OPEN}'
             WHEN f.status = '{REOPENED}' THEN '{REOPENED}'
-            WHEN f.fingerprint IS DISTINCT FROM q.fingerprint THEN '{REOPENED}'
-            ELSE f.status END AS status
+            WHEN f.fingerprint IS DISTINCT FROM coalesce(l.fingerprint, q.fingerprint)
+                THEN '{REOPENED}'
+            ELSE f.status END AS status,
+       coalesce(g.lead_id, q.finding_id) AS lead_id,
+       coalesce(g.is_lead, true) AS is_lead
 FROM quality.check_result q
-LEFT JOIN {FINDING_REVIEW_TABLE} f USING (finding_id)
+LEFT JOIN {FINDING_GROUP_TABLE} g
+  ON g.report_id = q.report_id AND g.finding_id = q.finding_id
+LEFT JOIN quality.check_result l
+  ON NOT g.is_lead AND l.report_id = q.report_id AND l.finding_id = g.lead_id AND NOT l.passed
+LEFT JOIN {FINDING_REVIEW_TABLE} f ON f.finding_id = coalesce(g.lead_id, q.finding_id)
 WHERE NOT q.passed
 """
 
 
 def ensure_status_view(con: duckdb.DuckDBPyConnection) -> None:
-    """quality.finding_status: each failed finding with its effective decision."""
-    con.execute(FINDING_STATUS_VIEW)
+    """quality.finding_status: each failed finding with its effective decision (made again
+    when an older warehouse has the view without its groups)."""
+    sql = con.execute(
+        "SELECT sql FROM duckdb_views() WHERE schema_name = 'quality' "
+        "AND view_name = 'finding_status'"
+    ).fetchone()
+    if sql is None or "lead_id" not in sql[0]:
+        con.execute(FINDING_STATUS_VIEW)
 
 
 # -- decisions --------------------------------------------------------------------------------

@@ -102,6 +102,7 @@ class ReviewEntry:
     workbook: Path | None = None  # the review's .xlsx
     source: Path | None = None  # the report's file under raw/
     dismissed: int | None = None  # findings a reviewer marked 不是问题 (not in the counts)
+    annotated: Path | None = None  # a PDF report's copy with the findings boxed (标注版)
 
 
 def _count(value: int | None) -> str:
@@ -112,6 +113,8 @@ def _review_row(entry: ReviewEntry, out_dir: Path) -> str:
     links = [_link(entry.report, out_dir, entry.department)]
     if entry.workbook is not None:
         links.append(f'<span class="links">{_link(entry.workbook, out_dir, "Excel")}</span>')
+    if entry.annotated is not None:
+        links.append(f'<span class="links">{_link(entry.annotated, out_dir, "标注版PDF")}</span>')
     source = _link(entry.source, out_dir, entry.source.name) if entry.source is not None else ""
     css = f' class="verdict-{_text(entry.verdict_class)}"' if entry.verdict_class else ""
     return (

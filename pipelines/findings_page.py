@@ -16,7 +16,8 @@ import duckdb
 
 from pipelines.dispositions import finding_states
 from pipelines.export_index import _href, _text, page_head
-from pipelines.review import FAMILY_NAMES, SEVERITY_TITLES, review_file_stem
+from pipelines.quality.grouping import causes_of, full_message, groups_of, nest
+from pipelines.review import FAMILY_NAMES, SEVERITY_TITLES, check_name, review_file_stem
 
 FINDINGS_NAME = "findings.html"
 LEVELS = {"error": "错误", "warning": "提醒", "info": "提示"}
@@ -34,23 +35,30 @@ class Finding:
     review: Path | None  # the department's review page
     status: str = "open"  # the reviewer's: open, confirmed, dismissed, reopened
     status_note: str = ""  # the status with its reason, or why it was reopened
+    consequences: int = 0  # failed checks listed under this one (one wrong figure, see
+    # pipelines/quality/grouping.py); ``message`` lists them
+
+    @property
+    def check_name(self) -> str:
+        """The check in the bureau's words (the English id stays in the warehouse)."""
+        return check_name(self.check_id, self.family)
 
 
 def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) -> list[Finding]:
-    """Every failed check of ``year``'s reports, by department, level (errors first), family."""
-    states = finding_states(
-        con,
-        [
-            rid
-            for (rid,) in con.execute(
-                "SELECT report_id FROM core.report WHERE fiscal_year = ?", [year]
-            ).fetchall()
-        ],
-    )
+    """Every finding of ``year``'s reports, by department, level (errors first), family: one
+    per group of failed checks resting on one figure, its consequences in its message."""
+    report_ids = [
+        rid
+        for (rid,) in con.execute(
+            "SELECT report_id FROM core.report WHERE fiscal_year = ?", [year]
+        ).fetchall()
+    ]
+    states = finding_states(con, report_ids)
+    groups, causes = groups_of(con, report_ids), causes_of(con, report_ids)
     rows = con.execute(
         """
         SELECT r.department, q.severity, q.family, q.message, q.source_text, q.source_location,
-               q.check_id, q.finding_id
+               q.check_id, q.finding_id, r.report_id
         FROM quality.check_result q JOIN core.report r USING (report_id)
         WHERE NOT q.passed AND r.fiscal_year = ?
         ORDER BY r.department, CASE q.severity WHEN 'error' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END,
@@ -58,8 +66,14 @@ def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) 
         """,
         [year],
     ).fetchall()
+    names = ("department", "severity", "family", "message", "source_text", "source_location",
+             "check_id", "finding_id", "report_id")  # fmt: skip
     findings = []
-    for department, level, family, message, source_text, location, check_id, fid in rows:
+    for row in nest([dict(zip(names, r, strict=True)) for r in rows], groups, causes):
+        department, level, family, _, source_text, location, check_id, fid, _ = (
+            row[n] for n in names
+        )
+        message = full_message(row)
         page = reports_dir / str(year) / f"{review_file_stem(department or '')}.html"
         state = states.get(fid or "")
         findings.append(
@@ -74,6 +88,7 @@ def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) 
                 review=page if page.exists() else None,
                 status=state.status if state else "open",
                 status_note=state.note() if state else "",
+                consequences=len(row["consequences"]),
             )
         )
     return findings
@@ -89,6 +104,7 @@ h1 { font-size: 1.5rem; border-bottom: 2px solid #0072B2; padding-bottom: .3rem;
 table { border-collapse: collapse; width: 100%; font-size: .92rem; }
 th, td { border-bottom: 1px solid #ddd; padding: .3rem .4rem; text-align: left; vertical-align: top; }
 th { background: #DDEBF7; position: sticky; top: 0; }
+td.message { white-space: pre-wrap; }
 td.quote { font-family: SimSun, serif; color: #333; white-space: pre-wrap; max-width: 30rem; }
 tr.error td.level { color: #b00020; font-weight: bold; }
 tr.warning td.level { color: #8a5a00; }
@@ -169,9 +185,10 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
                 f"<td>{department}</td>"
                 f'<td class="level">{_text(LEVELS.get(f.level, f.level))}</td>'
                 f"<td>{_text(FAMILY_NAMES.get(f.family, f.family))}</td>"
-                f"<td>{_text(f.message)}</td>"
+                f'<td class="message">{_text(f.message)}</td>'
                 f'<td class="quote">{_text(f.quote)}</td>'
-                f"<td>{_text(f.location)}</td><td>{_text(f.check_id)}</td>"
+                f"<td>{_text(f.location)}</td>"
+                f'<td title="{_text(f.check_id)}">{_text(f.check_name)}</td>'
                 f"<td>{_text(f.status_note)}</td></tr>"
             )
         parts.append("</tbody></table>")

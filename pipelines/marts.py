@@ -214,23 +214,27 @@ MARTS: dict[str, str] = {
     """,
     # Whose reports are clean: findings per department and year, and a grade.
     # A finding a reviewer marked 不是问题 (and whose figures have not changed since) counts in
-    # `dismissed`, not in the errors, warnings and notes (quality.finding_status).
+    # `dismissed`, not in the errors, warnings and notes (quality.finding_status). Failed
+    # checks resting on one figure count once, as the review shows them (quality.finding_group):
+    # `failed_checks` counts every failed check.
     "mart.quality_scorecard": """
         SELECT r.fiscal_year, r.region, r.department,
                count(q.check_id) AS checks,
-               count(*) FILTER (WHERE open AND q.severity = 'error') AS errors,
-               count(*) FILTER (WHERE open AND q.severity = 'warning') AS warnings,
-               count(*) FILTER (WHERE open AND q.severity = 'info') AS notes,
+               count(*) FILTER (WHERE open AND shown AND q.severity = 'error') AS errors,
+               count(*) FILTER (WHERE open AND shown AND q.severity = 'warning') AS warnings,
+               count(*) FILTER (WHERE open AND shown AND q.severity = 'info') AS notes,
                count(*) FILTER (WHERE open AND q.family = 'completeness') AS missing_statements,
                CASE WHEN errors = 0 AND warnings <= 2 THEN 'A'
                     WHEN errors = 0 THEN 'B'
                     WHEN errors <= 3 THEN 'C'
                     ELSE 'D' END AS grade,
                r.report_id,
-               count(*) FILTER (WHERE NOT q.passed AND NOT open) AS dismissed
+               count(*) FILTER (WHERE NOT q.passed AND NOT open AND shown) AS dismissed,
+               count(*) FILTER (WHERE NOT q.passed) AS failed_checks
         FROM core.report r
         LEFT JOIN (
-            SELECT q.*, NOT q.passed AND s.status IS DISTINCT FROM 'dismissed' AS open
+            SELECT q.*, NOT q.passed AND s.status IS DISTINCT FROM 'dismissed' AS open,
+                   coalesce(s.is_lead, true) AS shown
             FROM quality.check_result q
             LEFT JOIN quality.finding_status s
               ON s.report_id = q.report_id AND s.finding_id = q.finding_id AND NOT q.passed

@@ -17,6 +17,7 @@ from pipelines import dispositions as disp
 from pipelines.annotate import SUFFIX as ANNOTATED_SUFFIX
 from pipelines.annotate import write_annotated_pdf
 from pipelines.exports import safe_text
+from pipelines.quality import grouping
 from pipelines.storage import is_storage_failure, replace_atomically
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -191,6 +192,9 @@ def write_review_reports(
     ).fetchall():
         counts[report_id].append((family, n, bad))
     states = disp.finding_states(con, None if only is None else params[0])
+    # one cause, one finding: failed checks resting on one figure are listed as one
+    groups = grouping.groups_of(con, None if only is None else params[0])
+    causes = grouping.causes_of(con, None if only is None else params[0])
 
     template = _template()
     written: list[Path] = []
@@ -208,7 +212,8 @@ def write_review_reports(
             written.append(
                 _write_one(
                     out_dir, template, report_id, department, year, source_path,
-                    _with_states(findings.get(report_id, []), states), counts.get(report_id, []),
+                    _with_states(findings.get(report_id, []), states, groups, causes),
+                    counts.get(report_id, []),
                     annotated.name if annotated else None,
                 )
             )  # fmt: skip
@@ -219,14 +224,30 @@ def write_review_reports(
     return written
 
 
-def _with_states(rows: list[dict], states: dict[str, disp.FindingState]) -> list[dict]:
-    """Each finding with its reviewer's status; the dismissed ones last (shown apart)."""
+def _with_states(
+    rows: list[dict],
+    states: dict[str, disp.FindingState],
+    groups: dict[str, tuple[str, bool, int | None]] | None = None,
+    causes: dict[str, str] | None = None,
+) -> list[dict]:
+    """The findings as the review lists them, each with its reviewer's status: one per group
+    of checks resting on one figure (its lead, with ``consequences`` and ``cause``); the
+    dismissed ones last (shown apart). A group has its lead's status."""
     out = []
-    for r in rows:
+    for r in grouping.nest(rows, groups or {}, causes):
         state = states.get(r["finding_id"] or "") or disp.FindingState(
             r["finding_id"] or "", r["fingerprint"] or "", disp.OPEN
         )
-        out.append({**r, "state": state})
+        out.append(
+            {
+                **r,
+                "state": state,
+                "consequences": [
+                    {**c, "check_name": check_name(c["check_id"], c["family"])}
+                    for c in r["consequences"]
+                ],
+            }
+        )
     return sorted(out, key=lambda r: not r["state"].counted)  # stable: order kept otherwise
 
 
@@ -308,7 +329,7 @@ def _write_xlsx(
                 (
                     SEVERITY_TITLES[r["severity"]][:2],
                     FAMILY_NAMES.get(r["family"], r["family"]),
-                    safe_text(r["message"] or ""),
+                    safe_text(grouping.full_message(r)),
                     safe_text(r["source_text"] or ""),
                     safe_text(r["source_location"] or ""),
                     r["check_name"],

@@ -19,6 +19,7 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
+from pipelines.annotate import SUFFIX as ANNOTATED_SUFFIX
 from pipelines.catalogue import Catalogue
 from pipelines.discover import SourceFile, discover
 from pipelines.dispositions import (
@@ -36,7 +37,8 @@ from pipelines.helper import current as current_helper
 from pipelines.limits import limit
 from pipelines.marts import build_marts
 from pipelines.pending import Key, clear, mark, pending, with_next_year
-from pipelines.quality.runner import CheckOutcome, run_checks
+from pipelines.quality.grouping import refresh_groups
+from pipelines.quality.runner import CheckOutcome, count_families, run_checks
 from pipelines.review import review_file_stem, verdict, write_review_reports
 from pipelines.stage import StageResult, stage_reports
 from pipelines.storage import is_storage_failure, plain_words
@@ -313,6 +315,9 @@ def _check(
     outcome = run_checks(con, loc.data_docs_dir if data_docs else None, full=full)
     # new outcomes (this run's checks, the load's reading findings) get their stable ids
     assign_finding_ids(con)
+    # what the reviews show: failed checks resting on one figure grouped as one finding
+    refresh_groups(con, outcome.report_ids)
+    count_families(con, outcome)  # with the ids, the findings marked 不是问题 count apart
     log_steps(con, [("checks", time.perf_counter() - started, outcome.reports_checked)])
     return outcome
 
@@ -351,6 +356,7 @@ def update_warehouse(
             integrity = integrity_counts(con)
             checked = _check(con, loc, data_docs, full)
             decided = apply_decisions(con, decisions + configured)
+            count_families(con, checked)  # a finding dismissed now counts apart
             failpoint("dispositions.applied")
             # a changed decision changes the department's review, counts and the year's index
             mark(con, "review", decided.keys)
@@ -516,6 +522,7 @@ def _review_entries(
         if y != year or not page.exists():
             continue
         score = scores.get(department)
+        annotated = page.with_name(page.stem + ANNOTATED_SUFFIX)  # a PDF report's 标注版
         errors = int(score.errors) if score is not None else 0
         warnings = int(score.warnings) if score is not None else 0
         dismissed = int(score.dismissed) if score is not None else 0
@@ -532,6 +539,7 @@ def _review_entries(
                 notes=int(score.notes) if score is not None else None,
                 dismissed=dismissed if score is not None else None,
                 workbook=page.with_suffix(".xlsx") if page.with_suffix(".xlsx").exists() else None,
+                annotated=annotated if annotated.exists() else None,
                 source=loc.raw_dir / source_path if source_path else None,
             )
         )
@@ -589,11 +597,12 @@ def summarize(loc: Locations, outcome: IngestOutcome | None, exports: list[str])
             "SELECT source_path, error_code, message FROM core.ingest_error ORDER BY source_path"
         ).fetchall()
         rows = _counts(con)
-        # a finding a reviewer marked 不是问题 is counted apart (quality.finding_status)
+        # a finding a reviewer marked 不是问题 is counted apart (quality.finding_status); checks
+        # resting on one figure count once, as the reviews show them
         findings = dict(
             con.execute(
                 "SELECT CASE WHEN status = 'dismissed' THEN 'dismissed' ELSE severity END, "
-                "count(*) FROM quality.finding_status GROUP BY 1"
+                "count(*) FROM quality.finding_status WHERE is_lead GROUP BY 1"
             ).fetchall()
         )
     return RunSummary(

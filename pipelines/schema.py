@@ -184,6 +184,9 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("finding_id", "VARCHAR"),
         ("figures", "VARCHAR"),  # JSON: the figures the outcome rests on
         ("fingerprint", "VARCHAR"),  # hash of `figures`: a change reopens a decided finding
+        # JSON list of the statement_no of every statement whose figures the check compares:
+        # what tells that failed checks rest on one figure (pipelines/quality/grouping.py)
+        ("statement_nos", "VARCHAR"),
     ],
     **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
 }
@@ -208,6 +211,20 @@ FINDING_REVIEW_COLUMNS = [
     ("department", "VARCHAR"),
     ("fiscal_year", "INTEGER"),
     ("check_id", "VARCHAR"),
+]
+
+# One cause, one finding: failed checks that rest on one suspect figure are shown as one
+# finding, its lead with the others listed as its consequences (pipelines/quality/grouping.py).
+# One row per failed check with a finding_id (a finding alone is its own lead); recomputed
+# with the report's checks. quality.check_result keeps every outcome.
+FINDING_GROUP_TABLE = "quality.finding_group"
+FINDING_GROUP_COLUMNS = [
+    ("report_id", "VARCHAR"),
+    ("finding_id", "VARCHAR"),
+    ("lead_id", "VARCHAR"),  # the finding the review shows; decisions are made on it
+    ("is_lead", "BOOLEAN"),
+    ("members", "INTEGER"),  # findings in the group, the lead included
+    ("suspect_statement_no", "INTEGER"),  # the statement whose figure all members involve
 ]
 
 INGEST_ERROR_COLUMNS = [

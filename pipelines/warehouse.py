@@ -22,6 +22,8 @@ from pipelines.discover import SourceFile
 from pipelines.failpoints import failpoint
 from pipelines.pending import PENDING_DDL, mark, with_next_year
 from pipelines.schema import (
+    FINDING_GROUP_COLUMNS,
+    FINDING_GROUP_TABLE,
     FINDING_REVIEW_COLUMNS,
     FINDING_REVIEW_TABLE,
     INGEST_ERROR_COLUMNS,
@@ -119,6 +121,7 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     cols = ", ".join(f"{name} {kind}" for name, kind in INGEST_ERROR_COLUMNS)
     con.execute(f"CREATE TABLE IF NOT EXISTS core.ingest_error ({cols})")
     _ensure_table(con, FINDING_REVIEW_TABLE, FINDING_REVIEW_COLUMNS)
+    _ensure_table(con, FINDING_GROUP_TABLE, FINDING_GROUP_COLUMNS)
     dispositions.ensure_status_view(con)  # quality.finding_status
 
 

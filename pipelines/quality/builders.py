@@ -8,6 +8,7 @@ these builders only say what each row means, in Chinese, with its quote and loca
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -45,6 +46,7 @@ FRAME_COLUMNS = [
     "source_text",
     "source_location",
     "statement_no",
+    "statement_nos",
 ]
 
 
@@ -75,16 +77,29 @@ def _truncation_note(stated: float, exact: float | None, decimals) -> str:
     return ""
 
 
-def _bounds(lo: float, hi: float, stated: float | None, unit: str = "%") -> str:
-    """The interval a stated figure had to fall in, with as many decimals as it takes for the
-    stated figure to be visibly outside it (88.26 against 88.2605%–88.2687%, not 88.26%–88.27%)."""
+def _bound_digits(lo: float, hi: float, stated: float | None) -> int:
+    """As many decimals (two at least) as it takes for ``stated`` to be visibly outside
+    [lo, hi] once both are printed."""
     digits = 2
     while digits < _MAX_BOUND_DIGITS and stated is not None:
         lo_s, hi_s = round(lo, digits), round(hi, digits)
         if not lo_s <= round(stated, digits) <= hi_s:
             break
         digits += 1
+    return digits
+
+
+def _bounds(lo: float, hi: float, stated: float | None, unit: str = "%") -> str:
+    """The interval a stated figure had to fall in, with as many decimals as it takes for the
+    stated figure to be visibly outside it (88.26 against 88.2605%–88.2687%, not 88.26%–88.27%)."""
+    digits = _bound_digits(lo, hi, stated)
     return f"{lo:,.{digits}f}{unit}–{hi:,.{digits}f}{unit}"
+
+
+def _amount_bounds(lo: float, hi: float, stated: float | None) -> str:
+    """An interval of amounts, as _bounds: "62.285–62.315万元" against a stated 62.32."""
+    digits = _bound_digits(lo, hi, stated)
+    return f"{lo:,.{digits}f}–{hi:,.{digits}f}万元"
 
 
 _MAX_BOUND_DIGITS = 6
@@ -110,10 +125,19 @@ class Row:
     source_location: str | None
     statement_no: int | None = None
     status: str | None = None
+    # every statement whose figures the check compares (the one it reports on included): what
+    # tells that two failed checks rest on one figure (pipelines/quality/grouping.py)
+    involves: Iterable[int | None] | None = None
+
+
+def _involved(r: Row) -> str | None:
+    nos = r.involves if r.involves is not None else (r.statement_no,)
+    kept = sorted({int(n) for n in nos if n is not None and not pd.isna(n)})
+    return json.dumps(kept) if kept else None
 
 
 def _frame(rows: Iterable[Row], family: str) -> pd.DataFrame:
-    records = [r.__dict__ for r in rows]
+    records = [{**r.__dict__, "statement_nos": _involved(r)} for r in rows]
     df = pd.DataFrame(records, columns=[c for c in FRAME_COLUMNS if c != "row_id"])
     df.insert(0, "row_id", [f"{family}-{i}" for i in range(len(df))])
     for col in ("observed", "expected", "lower", "upper"):
@@ -190,6 +214,7 @@ def share_checks(st: pd.DataFrame) -> pd.DataFrame:
             r.source_text,
             r.source_location,
             r.statement_no,
+            involves=(r.statement_no, whole.statement_no),
         )
         rows.append(row)
         group_members.setdefault((r.report_id, r.block_index, r.share_of), []).append(
@@ -282,11 +307,12 @@ def _share_groups(
                 allowed.lo,
                 allowed.hi,
                 f"各项占比合计为{shares_total:.2f}%，各项金额合计等于总额，占比合计应为100%"
-                f"（允许舍入区间 {allowed.lo:.2f}%–{allowed.hi:.2f}%）。",
+                f"（允许舍入区间 {_bounds(allowed.lo, allowed.hi, shares_total)}）。",
                 f"各项占比合计{shares_total:.2f}%。",
                 first.source_text,
                 first.source_location,
                 first.statement_no,
+                involves=[row.statement_no for row, _, _ in members] + [whole_rows[0].statement_no],
             )
         )
     return out
@@ -361,7 +387,7 @@ def _column_sums(report_id: str, amounts: list) -> list[Row]:
                 allowed.lo,
                 allowed.hi,
                 f"{what}合计写为{_fmt(r.amount_wan)}万元，而基本支出{_fmt(basic)}万元＋项目支出{_fmt(project)}万元"
-                f"＝{_fmt(total)}万元（允许舍入区间 {_fmt(allowed.lo)}–{_fmt(allowed.hi)}万元）。",
+                f"＝{_fmt(total)}万元（允许舍入区间 {_amount_bounds(allowed.lo, allowed.hi, r.amount_wan)}）。",
                 f"{what}合计与基本支出、项目支出之和一致。",
                 r.source_text,
                 r.source_location,
@@ -391,11 +417,13 @@ def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | 
         allowed.lo,
         allowed.hi,
         f"{what}写为{_fmt(parent.amount_wan)}万元，而其组成部分（{parts}万元）合计为{_fmt(total)}万元，"
-        f"相差{_fmt(parent.amount_wan - total)}万元（允许舍入区间 {_fmt(allowed.lo)}–{_fmt(allowed.hi)}万元）。",
+        f"相差{_fmt(parent.amount_wan - total)}万元（允许舍入区间 "
+        f"{_amount_bounds(allowed.lo, allowed.hi, parent.amount_wan)}）。",
         f"{what}{_fmt(parent.amount_wan)}万元与其组成部分合计一致。",
         parent.source_text,
         "、".join(places),
         parent.statement_no,
+        involves=[parent.statement_no] + [c.statement_no for c in children],
     )
 
 
@@ -463,6 +491,7 @@ def _count_sums(report_id: str, group: list) -> list[Row]:
                 total.source_text,
                 total.source_location,
                 total.statement_no,
+                involves=[total.statement_no] + [p.statement_no for p in parts],
             )
         )
     return out
@@ -847,6 +876,7 @@ def _agreement_row(
         other.source_text,
         other.source_location,
         other.statement_no,
+        involves=(ref.statement_no, other.statement_no),
     )
 
 
@@ -887,6 +917,7 @@ def _part_changes(amounts: list) -> list[Row]:
                     parent.source_text,
                     parent.source_location,
                     parent.statement_no,
+                    involves=[parent.statement_no] + [c.statement_no for c in known],
                 )
             )
     return out

@@ -44,9 +44,13 @@ class CheckOutcome:
         default_factory=dict
     )  # family -> severity -> n
     checked_by_family: dict[str, int] = field(default_factory=dict)
+    # failed checks a reviewer marked 不是问题 (figures unchanged since): family -> severity -> n,
+    # counted apart from failed_by_family
+    dismissed_by_family: dict[str, dict[str, int]] = field(default_factory=dict)
     data_docs: str | None = None  # None when no report needed checking this run
     seconds: dict[str, float] = field(default_factory=dict)
     reports_checked: int = 0  # by this run; the counts above cover the whole warehouse
+    report_ids: list[str] = field(default_factory=list)  # the reports checked by this run
 
 
 def check_results(frames: dict[str, pd.DataFrame], failed: dict[str, set[str]]) -> pd.DataFrame:
@@ -145,7 +149,9 @@ def run_checks(
             _record_unchecked(con, unchecked)
     finally:
         con.unregister("check_target")
-    return _outcome(con, len(target), timings, docs_dir if target else None)
+    outcome = _outcome(con, len(target), timings, docs_dir if target else None)
+    outcome.report_ids = sorted(target)
+    return outcome
 
 
 def _build_batch(
@@ -295,18 +301,32 @@ def _outcome(
 ) -> CheckOutcome:
     """Counts over the whole warehouse (not only this run's reports): the asset checks show these."""
     outcome = CheckOutcome(rows=0, seconds=timings, reports_checked=checked)
+    count_families(con, outcome)
+    if docs_dir is not None:
+        outcome.data_docs = str(docs_dir / "index.html")
+    return outcome
+
+
+def count_families(con: duckdb.DuckDBPyConnection, outcome: CheckOutcome) -> CheckOutcome:
+    """Set the outcome's counts per family over the whole warehouse: checks made, failed ones
+    by severity, and apart from those the failed ones a reviewer marked 不是问题
+    (quality.finding_status): run it again once the run's decisions are recorded."""
     rows = con.execute(
-        f"SELECT family, severity, passed, count(*) FROM quality.check_result WHERE {_RECOMPUTED} "
-        "GROUP BY ALL"
+        "SELECT q.family, q.severity, q.passed, coalesce(s.status = 'dismissed', false), "
+        "count(*) FROM quality.check_result q LEFT JOIN quality.finding_status s "
+        "ON NOT q.passed AND s.report_id = q.report_id AND s.finding_id = q.finding_id "
+        f"WHERE q.{_RECOMPUTED} GROUP BY ALL"
     ).fetchall()
+    outcome.rows = 0
     for family in FAMILIES:
         outcome.checked_by_family[family] = 0
         outcome.failed_by_family[family] = {}
-    for family, severity, passed, n in rows:
+        outcome.dismissed_by_family[family] = {}
+    for family, severity, passed, dismissed, n in rows:
         outcome.rows += n
         outcome.checked_by_family[family] += n
-        if not passed:
-            outcome.failed_by_family[family][severity] = n
-    if docs_dir is not None:
-        outcome.data_docs = str(docs_dir / "index.html")
+        if passed:
+            continue
+        tally = outcome.dismissed_by_family if dismissed else outcome.failed_by_family
+        tally[family][severity] = tally[family].get(severity, 0) + n
     return outcome
