@@ -277,6 +277,36 @@ def test_review_links_the_annotated_pdf(faulty):
         assert f'href="{quote(path.name)}"' in html
 
 
+def test_the_index_links_the_annotated_pdf_beside_the_review(faulty):
+    """The year's index.html links each PDF report's 标注版 next to its review and workbook;
+    a department without one (no PDF, or nothing to box) gets no such link."""
+    from pipelines.export_index import ReviewEntry, write_index
+    from pipelines.run import Locations, publish_exports, publish_marts
+
+    runs, _, _ = faulty
+    raw, warehouse, _ = runs["share"]
+    loc = Locations(raw, warehouse)
+    publish_marts(loc)
+    publish_exports(loc)
+    linked = 0
+    for _rid, department, year, _source in _reports(warehouse):
+        copy = _annotated(warehouse, department, year)
+        assert copy.is_file()
+        index = loc.export_dir / str(year) / "index.html"
+        page = index.read_text(encoding="utf-8")
+        row = next(line for line in page.splitlines() if f">{department}</a>" in line)
+        href = f"../../reports/{year}/{quote(copy.name)}"
+        assert f'<a href="{href}">标注版PDF</a>' in row, row
+        assert (index.parent / "../../reports" / str(year) / copy.name).resolve() == copy.resolve()
+        linked += 1
+    assert linked
+    plain = write_index(
+        loc.export_dir / "plain", 2024, Path("book.xlsx"), [], [],
+        [ReviewEntry("某局", Path("某局.html"), workbook=Path("某局.xlsx"))],
+    )  # fmt: skip
+    assert "标注版PDF" not in plain.read_text(encoding="utf-8")
+
+
 def test_raw_is_never_written_and_a_rerun_leaves_the_copy_alone(faulty):
     from pipelines.run import Locations, publish_reviews
 
