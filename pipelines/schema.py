@@ -184,9 +184,10 @@ TABLES: dict[str, list[tuple[str, str]]] = {
         ("finding_id", "VARCHAR"),
         ("figures", "VARCHAR"),  # JSON: the figures the outcome rests on
         ("fingerprint", "VARCHAR"),  # hash of `figures`: a change reopens a decided finding
-        # JSON list of the statement_no of every statement whose figures the check compares:
-        # what tells that failed checks rest on one figure (pipelines/quality/grouping.py)
-        ("statement_nos", "VARCHAR"),
+        # JSON list of the figures the check compares: the statement_no of each statement, or
+        # "<statement_no>:basic" / ":project" for a column of a table row; what tells that
+        # failed checks rest on one figure (pipelines/quality/grouping.py)
+        ("figure_refs", "VARCHAR"),
     ],
     **{name: list(_FACT_COLUMNS) for name in FACT_TABLES},
 }
@@ -225,6 +226,7 @@ FINDING_GROUP_COLUMNS = [
     ("is_lead", "BOOLEAN"),
     ("members", "INTEGER"),  # findings in the group, the lead included
     ("suspect_statement_no", "INTEGER"),  # the statement whose figure all members involve
+    ("suspect_column", "VARCHAR"),  # basic / project: that column of its table row
 ]
 
 INGEST_ERROR_COLUMNS = [

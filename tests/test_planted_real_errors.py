@@ -1,9 +1,11 @@
 """Errors planted the way reviewers meet them, in copies of real reports (their pdftotext text):
 each is found at its level, at the line it was planted in, and was not there before.
 
-A changed table total and a blanked 三公 cell are not planted here: in text whose tables are
-rebuilt from the layout, a table whose own sums then fail is doubted rather than used to accuse
-(extract/table_doubt.py). Those two kinds are planted in synthetic .txt, .docx and .pdf reports.
+A changed table total and a blanked 三公 cell are not planted in the text: in text whose tables
+are rebuilt from the layout, a table whose own sums then fail is doubted rather than used to
+accuse (extract/table_doubt.py). They are planted in a copy of a real PDF instead, by editing
+its page content (tests/helpers/pdf_edit.py): the cell's text object removed, or its figure
+printed anew in its own font; the PDF is then read as any other.
 
 The same kinds are planted in synthetic reports by pipelines/sample/review_faults.py and
 counted by the scoreboard (tests/test_checks_faults.py, tests/test_sample_scoreboard.py).
@@ -142,3 +144,109 @@ def test_planted_error_is_found_at_its_level_and_line(
         assert where and any(_within(w, loc) for w in where for _, _, loc, _ in hits), (where, hits)
     if kind in WORDS_ONLY:  # a word changed: no figure moved, so no other new error
         assert {c for c, s, _, _ in new if s == "error"} <= {check_id}, new
+
+
+# -- planted in a copy of a real PDF ---------------------------------------------------------
+
+GHZYJ_PDF = "shpt_ghzyj_2024_final.pdf"
+
+
+def _pdf_run(root: Path, data: bytes) -> tuple[list[tuple[str, str, str, str]], int]:
+    """The errors and warnings of one PDF report, and the errors its review counts."""
+    raw = root / "raw" / "2024"
+    raw.mkdir(parents=True)
+    (raw / GHZYJ_PDF).write_bytes(data)
+    loc = Locations(root / "raw", root / "wh" / "budget.duckdb")
+    run_pipeline(loc, workers=1)
+    with duckdb.connect(str(loc.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "SELECT check_id, severity, source_location, message FROM quality.check_result "
+            "WHERE NOT passed AND severity IN ('error', 'warning')"
+        ).fetchall()
+        (errors,) = con.execute("SELECT errors FROM mart.quality_scorecard").fetchone()
+    return rows, errors
+
+
+def _truth(name: str) -> dict:
+    import json
+
+    return json.loads((real_file(name).parent / "truth" / f"{Path(name).stem}.json").read_text())
+
+
+def _page_with(data: bytes, *words: str) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        for number, page in enumerate(pdf, start=1):
+            text = compact(page.get_textpage().get_text_range())
+            if all(w in text for w in words):
+                return number
+    finally:
+        pdf.close()
+    raise AssertionError(f"no page with {words}")
+
+
+def blank_three_public_cell(data: bytes) -> tuple[bytes, int, float]:
+    """The 公务接待费 决算数 of the 三公 table (its right-most cell) left blank; the narrative
+    still states it."""
+    from tests.helpers.pdf_edit import edit_figure
+
+    value = _truth(GHZYJ_PDF)["tables"]["three_public"]["reception"]
+    assert value > 0
+    page = _page_with(data, "三公", "经费支出决算表", "公务接待费", "决算数")
+    return edit_figure(data, page, f"{value:.2f}", None, nth=-1), page, value
+
+
+def change_table_total(data: bytes) -> tuple[bytes, int, float]:
+    """The 合计 of the 一般公共预算财政拨款支出决算表 printed 10.00 higher; its 类 lines, the
+    narrative and the other tables unchanged."""
+    from tests.helpers.pdf_edit import edit_figure
+
+    value = _truth(GHZYJ_PDF)["tables"]["gpb_expenditure_total"]
+    page = _page_with(data, f"合计{value:.2f}", "一般公共预算财政拨款支出情况")
+    return edit_figure(data, page, f"{value:.2f}", f"{value + 10:.2f}"), page, value + 10
+
+
+@pytest.fixture(scope="module")
+def pdf_baseline(tmp_path_factory: pytest.TempPathFactory):
+    data = real_file(GHZYJ_PDF).read_bytes()
+    rows, errors = _pdf_run(tmp_path_factory.mktemp("pdf_baseline"), data)
+    return data, set(rows), errors
+
+
+@pytest.mark.parametrize(
+    ("edit", "checks"),
+    [
+        # the narrative's figure against the blank (zero) cell; the table's total against parts
+        (blank_three_public_cell, {"cross_section.amount", "sum.three_public_total"}),
+        # the 类 lines and the 基本/项目 columns against the total; the narrative against it
+        (
+            change_table_total,
+            {"sum.function_classes", "sum.basic_project_columns", "cross_section.amount"},
+        ),
+    ],  # fmt: skip
+    ids=["three_public_cell_blanked", "table_total_changed"],
+)
+def test_planted_in_a_real_pdf_is_found_at_its_level_and_place(
+    edit, checks: set[str], pdf_baseline, tmp_path: Path
+) -> None:
+    original, baseline, errors_before = pdf_baseline
+    data, page, value = edit(original)
+    rows, errors = _pdf_run(tmp_path, data)
+    new = [r for r in rows if r not in baseline]
+    assert {c for c, s, _, _ in new if s == "error"} == checks, new
+    assert all(s == "error" for _, s, _, _ in new), new
+    # each names the edited table cell: its page, its table and row
+    cell = f"第{page}页表格"
+    for check_id, _, location, message in new:
+        assert cell in location or cell in message, (check_id, location, message)
+    # the narrative sentences that state the figure are quoted at their own place
+    narrative = [r for r in new if r[0] == "cross_section.amount"]
+    assert narrative and all(re.match(r"第\d+页第\d+行", loc) for _, _, loc, _ in narrative)
+    # what was there before is still there, unchanged: nothing else moved
+    assert baseline <= set(rows)
+    # one planted figure, one more error in the review, however many checks it breaks
+    assert len(new) >= 2 and errors == errors_before + 1
+    if value:  # the changed total is quoted as printed
+        assert any(f"{value:,.2f}" in m for c, _, _, m in new if c.startswith("sum."))

@@ -46,7 +46,7 @@ FRAME_COLUMNS = [
     "source_text",
     "source_location",
     "statement_no",
-    "statement_nos",
+    "figure_refs",
 ]
 
 
@@ -125,19 +125,26 @@ class Row:
     source_location: str | None
     statement_no: int | None = None
     status: str | None = None
-    # every statement whose figures the check compares (the one it reports on included): what
-    # tells that two failed checks rest on one figure (pipelines/quality/grouping.py)
-    involves: Iterable[int | None] | None = None
+    # every figure the check compares (the statement it reports on included): a statement's
+    # number, or "<number>:basic" / "<number>:project" for a column of a table row; what tells
+    # that two failed checks rest on one figure (pipelines/quality/grouping.py)
+    involves: Iterable[int | str | None] | None = None
 
 
 def _involved(r: Row) -> str | None:
-    nos = r.involves if r.involves is not None else (r.statement_no,)
-    kept = sorted({int(n) for n in nos if n is not None and not pd.isna(n)})
-    return json.dumps(kept) if kept else None
+    """The row's figure_refs: JSON list of statement numbers and column references."""
+    refs = r.involves if r.involves is not None else (r.statement_no,)
+    kept = {
+        ref if isinstance(ref, str) else int(ref)
+        for ref in refs
+        if ref is not None and (isinstance(ref, str) or not pd.isna(ref))
+    }
+    ordered = sorted(kept, key=lambda x: (str(x).split(":")[0].zfill(9), str(x)))
+    return json.dumps(ordered) if ordered else None
 
 
 def _frame(rows: Iterable[Row], family: str) -> pd.DataFrame:
-    records = [{**r.__dict__, "statement_nos": _involved(r)} for r in rows]
+    records = [{**r.__dict__, "figure_refs": _involved(r)} for r in rows]
     df = pd.DataFrame(records, columns=[c for c in FRAME_COLUMNS if c != "row_id"])
     df.insert(0, "row_id", [f"{family}-{i}" for i in range(len(df))])
     for col in ("observed", "expected", "lower", "upper"):
@@ -392,6 +399,7 @@ def _column_sums(report_id: str, amounts: list) -> list[Row]:
                 r.source_text,
                 r.source_location,
                 r.statement_no,
+                involves=(r.statement_no, f"{r.statement_no}:basic", f"{r.statement_no}:project"),
             )
         )
     return out
@@ -744,26 +752,41 @@ def _basis(r) -> str | None:
     return None
 
 
-def _with_basis(amounts: list) -> list[tuple[object, str, str | None]]:
-    """(record, metric compared, basis) for every amount, plus the 基本/项目 columns of the two
-    expenditure tables' 合计 rows as statements of their own: 支出决算表 (all funds) and
-    一般公共预算财政拨款支出决算表 (一般公共预算)."""
-    out: list[tuple[object, str, str | None]] = []
+def _with_basis(amounts: list) -> list[tuple[object, str, str | None, object]]:
+    """(record, metric compared, basis, figure) for every amount, plus the 基本/项目 columns of
+    the two expenditure tables' 合计 rows as statements of their own: 支出决算表 (all funds) and
+    一般公共预算财政拨款支出决算表 (一般公共预算). ``figure`` names the figure compared: the
+    statement's number, or "<number>:basic" / "<number>:project" for a column of its row."""
+    out: list[tuple[object, str, str | None, object]] = []
     for r in amounts:
         basis = _basis(r)
         metric = _AS_GPB.get(r.metric, r.metric) if basis == "gpb" else r.metric
-        out.append((r, metric, basis))
+        out.append((r, metric, basis, r.statement_no))
         if r.part != "table" or r.subject_code:
             continue
         if r.metric == "gpb_expenditure" and r.basic_wan is not None:
-            out.append((r._replace(amount_wan=r.basic_wan, change_wan=None), "gpb_basic", "gpb"))
+            out.append(
+                (
+                    r._replace(amount_wan=r.basic_wan, change_wan=None),
+                    "gpb_basic",
+                    "gpb",
+                    f"{r.statement_no}:basic",
+                )
+            )
         elif r.metric == "expenditure_current_year":
-            for metric, value in (
-                ("expenditure_basic", r.basic_wan),
-                ("expenditure_project", r.project_wan),
+            for metric, value, column in (
+                ("expenditure_basic", r.basic_wan, "basic"),
+                ("expenditure_project", r.project_wan, "project"),
             ):
                 if value is not None:
-                    out.append((r._replace(amount_wan=value, change_wan=None), metric, "all"))
+                    out.append(
+                        (
+                            r._replace(amount_wan=value, change_wan=None),
+                            metric,
+                            "all",
+                            f"{r.statement_no}:{column}",
+                        )
+                    )
     return out
 
 
@@ -775,8 +798,10 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
     amounts = [r for r in amounts if r.subject_code or not r.subject_level]
     groups: dict[tuple, list[tuple[object, str | None]]] = defaultdict(list)
     other_basis: dict[tuple, list] = defaultdict(list)
-    for r, metric, basis in _with_basis(amounts):
+    figure: dict[int, object] = {}  # id of a compared record -> the figure it stands for
+    for r, metric, basis, ref in _with_basis(amounts):
         groups[(r.report_id, metric, r.subject_code)].append((r, basis))
+        figure[id(r)] = ref
         if basis:
             other_basis[(r.report_id, metric, basis)].append(r)
     for (report_id, metric, code), members in groups.items():
@@ -805,6 +830,7 @@ def cross_section_checks(st: pd.DataFrame) -> pd.DataFrame:
                 "写为",
                 bases=(bases[ref_i], basis),
             )
+            row.involves = (figure[id(ref)], figure[id(other)])
             if not row.lower <= row.observed <= row.upper:
                 row.message += _other_basis_note(
                     other_basis, report_id, metric, (bases[ref_i], basis), (ref, other)

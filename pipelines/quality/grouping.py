@@ -9,7 +9,7 @@ printed figure read as two statements, e.g. "财政拨款收入支出总计0.3�
 expenditure total, each failing against the table) is one finding too.
 
 What a check rests on is the set of statements whose figures it compares
-(quality.check_result.statement_nos). Failed checks are grouped around a statement they all
+(quality.check_result.figure_refs). Failed checks are grouped around a statement they all
 involve — a suspect — when the evidence points at it: at least two failed checks involve it,
 and more checks comparing it with other figures fail than pass (a total that half its shares
 agree with is not the cause of the other half failing). The statement involved in the most
@@ -68,19 +68,22 @@ class CheckOutcome:
     severity: str
     passed: bool
     statement_no: int | None  # the statement the check reports on
-    statements: frozenset[int]  # the figures it compares (statements, one per printed figure)
+    # the figures it compares: "12" for statement 12 (one per printed figure), "12:basic" for
+    # the 基本支出 column of its table row
+    statements: frozenset[str]
     figure_no: int | None = None  # the printed figure of ``statement_no`` (default: itself)
 
     @property
-    def figure(self) -> int | None:
-        return self.figure_no if self.figure_no is not None else self.statement_no
+    def figure(self) -> str | None:
+        no = self.figure_no if self.figure_no is not None else self.statement_no
+        return None if no is None else str(no)
 
 
 @dataclass(frozen=True)
 class FindingGroup:
     lead: str  # finding_id of the outcome shown
     consequences: tuple[str, ...] = ()  # finding_ids listed under it, in review order
-    suspect: int | None = None  # the statement every member involves
+    suspect: str | None = None  # the figure every member involves ("12", "12:basic")
 
     @property
     def members(self) -> tuple[str, ...]:
@@ -97,12 +100,12 @@ def group_findings(outcomes: Iterable[CheckOutcome]) -> list[FindingGroup]:
         for o in failed
         if o.severity == _SEVERITY and o.family in FIGURE_FAMILIES and o.statements
     ]
-    fails: dict[int, int] = defaultdict(int)
+    fails: dict[str, int] = defaultdict(int)
     for o in groupable:
         for s in o.statements:
             fails[s] += 1
     # checks that compare a figure with others and agree: evidence the figure is right
-    agrees: dict[int, int] = defaultdict(int)
+    agrees: dict[str, int] = defaultdict(int)
     for o in outcomes:
         if o.passed and o.family in FIGURE_FAMILIES and len(o.statements) > 1:
             for s in o.statements:
@@ -112,7 +115,7 @@ def group_findings(outcomes: Iterable[CheckOutcome]) -> list[FindingGroup]:
     groups: list[FindingGroup] = []
     left = {o.finding_id: o for o in groupable}
     while suspects:
-        tally: dict[int, list[CheckOutcome]] = defaultdict(list)
+        tally: dict[str, list[CheckOutcome]] = defaultdict(list)
         for o in left.values():
             for s in o.statements & suspects:
                 tally[s].append(o)
@@ -122,7 +125,7 @@ def group_findings(outcomes: Iterable[CheckOutcome]) -> list[FindingGroup]:
         # most failed checks first; then the statement most of them report on; then order
         suspect = min(
             tally,
-            key=lambda s, t=tally: (-len(t[s]), -sum(o.figure == s for o in t[s]), s),
+            key=lambda s, t=tally: (-len(t[s]), -sum(o.figure == s for o in t[s]), _order(s)),
         )
         members = tally[suspect]
         suspects.discard(suspect)
@@ -143,7 +146,12 @@ def group_findings(outcomes: Iterable[CheckOutcome]) -> list[FindingGroup]:
     return groups
 
 
-def _lead_key(o: CheckOutcome, suspect: int) -> tuple:
+def _order(ref: str) -> tuple:
+    no, _, column = ref.partition(":")
+    return (int(no) if no.isdigit() else 1 << 30, column)
+
+
+def _lead_key(o: CheckOutcome, suspect: str) -> tuple:
     return (
         o.figure != suspect,
         _rank(o.check_id),
@@ -180,16 +188,23 @@ QUALIFY figure_no <> statement_no
 """
 
 
-def _statements(nos: object, statement_no: object, same: dict[int, int]) -> frozenset[int]:
-    found: list[int] = []
-    if isinstance(nos, str) and nos:
+def _statements(refs: object, statement_no: object, same: dict[int, int]) -> frozenset[str]:
+    """A row's figure_refs as figures: a statement read twice from one printed figure is one."""
+    found: list[str] = []
+    if isinstance(refs, str) and refs:
         try:
-            found = [int(n) for n in json.loads(nos)]
+            found = [str(n) for n in json.loads(refs)]
         except (ValueError, TypeError):
             found = []
     if not found and statement_no is not None and not pd.isna(statement_no):
-        found = [int(statement_no)]
-    return frozenset(same.get(n, n) for n in found)
+        found = [str(int(statement_no))]
+    out = set()
+    for ref in found:
+        no, colon, column = ref.partition(":")
+        if no.isdigit():
+            ref = f"{same.get(int(no), int(no))}{colon}{column}"
+        out.add(ref)
+    return frozenset(out)
 
 
 def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) -> int:
@@ -224,7 +239,7 @@ def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) ->
         by_report: dict[str, list[CheckOutcome]] = defaultdict(list)
         for rid, fid, check_id, family, severity, passed, no, nos in con.execute(
             "SELECT report_id, finding_id, check_id, family, severity, passed, statement_no, "
-            "statement_nos FROM quality.check_result "
+            "figure_refs FROM quality.check_result "
             "WHERE report_id IN (SELECT report_id FROM group_target) "
             f"AND (NOT passed OR family IN {FIGURE_FAMILIES!r}) "
             "ORDER BY report_id, finding_id"
@@ -250,7 +265,18 @@ def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) ->
         for g in group_findings(outcomes):
             shared += len(g.consequences) > 0
             for fid in g.members:
-                records.append((rid, fid, g.lead, fid == g.lead, len(g.members), g.suspect))
+                no, _, column = (g.suspect or "").partition(":")
+                records.append(
+                    (
+                        rid,
+                        fid,
+                        g.lead,
+                        fid == g.lead,
+                        len(g.members),
+                        int(no) if no.isdigit() else None,
+                        column or None,
+                    )
+                )
     if records:
         names = [n for n, _ in FINDING_GROUP_COLUMNS]
         frame = pd.DataFrame(records, columns=names)  # noqa: F841 (scanned by name)
@@ -264,7 +290,7 @@ def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) ->
 def groups_of(
     con: duckdb.DuckDBPyConnection, report_ids: list[str] | None = None
 ) -> dict[str, tuple[str, bool, int | None]]:
-    """finding_id -> (lead_id, is_lead, suspect statement) of the stored groups."""
+    """finding_id -> (lead_id, is_lead, the suspect figure's statement) of the stored groups."""
     scope, params = "", []
     if report_ids is not None:
         scope, params = "WHERE report_id IN (SELECT unnest(?::VARCHAR[]))", [report_ids]
@@ -298,15 +324,40 @@ def causes_of(
     if report_ids is not None:
         scope, params = "AND g.report_id IN (SELECT unnest(?::VARCHAR[]))", [report_ids]
     out: dict[str, str] = {}
-    for lead, members, label, value, unit, part, location in con.execute(
+    from pipelines.extract.vocabulary import METRIC_NAMES
+
+    for (
+        lead,
+        members,
+        label,
+        value,
+        unit,
+        part,
+        location,
+        column,
+        basic,
+        project,
+        metric,
+    ) in con.execute(
         "SELECT g.lead_id, g.members, coalesce(s.subject_name, s.label), s.value_text, s.unit, "
-        f"s.part, s.source_location FROM {FINDING_GROUP_TABLE} g JOIN core.statement s "
+        "s.part, s.source_location, g.suspect_column, s.basic_wan, s.project_wan, s.metric "
+        f"FROM {FINDING_GROUP_TABLE} g JOIN core.statement s "
         "ON s.report_id = g.report_id AND s.statement_no = g.suspect_statement_no "
         f"WHERE g.is_lead AND g.members > 1 {scope}",
         params,
     ).fetchall():
+        if (label or "").strip() in _GENERIC and metric in METRIC_NAMES:
+            label = METRIC_NAMES[metric]  # a table's 合计 row: the figure it is
+        if column in _COLUMNS:  # a column of the row: its figure, named by the column
+            amount = basic if column == "basic" else project
+            label = f"{label or ''}{_COLUMNS[column]}"
+            value, unit = (f"{amount:,.2f}" if amount is not None else ""), "万元"
         out[lead] = cause_text(members, label, value, unit, part, location)
     return out
+
+
+_COLUMNS = {"basic": "（基本支出）", "project": "（项目支出）"}
+_GENERIC = {"合计", "总计", "小计", "本年合计"}
 
 
 def cause_text(
