@@ -241,7 +241,8 @@ def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) ->
             "SELECT report_id, finding_id, check_id, family, severity, passed, statement_no, "
             "figure_refs FROM quality.check_result "
             "WHERE report_id IN (SELECT report_id FROM group_target) "
-            f"AND (NOT passed OR family IN {FIGURE_FAMILIES!r}) "
+            # passed checks tell only when they compare a figure with another
+            f"AND (NOT passed OR (family IN {FIGURE_FAMILIES!r} AND figure_refs LIKE '%,%')) "
             "ORDER BY report_id, finding_id"
         ).fetchall():
             mapping = same.get(rid, {})
