@@ -86,7 +86,9 @@ def test_seed_review_report(seed: Locations):
     # the narrative (56.41) breaks its 三公 sum, its change rate and its stated change too; the
     # review shows one finding naming that figure, the three others listed under it.
     assert "发现8处错误" in html and "64.54%" in html and "第35行" in html
-    assert html.count("由此导致") == 1 and "都涉及附件（第561行）所写的“公务接待费”51.33万元" in html
+    assert (
+        html.count("由此导致") == 1 and "都涉及附件（第561行）所写的“公务接待费”51.33万元" in html
+    )
     with duckdb.connect(str(seed.warehouse), read_only=True) as con:
         assert con.execute(
             "SELECT count(*) FROM quality.check_result WHERE NOT passed AND severity = 'error'"
