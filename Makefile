@@ -59,16 +59,16 @@ ui: setup
 # the five layouts, as a real county receives them, as .txt and .docx.
 sample: setup
 	rm -rf raw/2023 raw/2024
-	$(BIN)/python -m pipelines.sample --out raw --departments 10 --years 2023 2024 --seed 20241 \
+	$(BIN)/python -m tools.sample --out raw --departments 10 --years 2023 2024 --seed 20241 \
 		--layouts sichuan national shanghai consolidated yuan
 
 lint: setup
-	$(BIN)/ruff format --check pipelines tests
-	$(BIN)/ruff check pipelines tests
+	$(BIN)/ruff format --check pipelines tools tests bench setup.py
+	$(BIN)/ruff check pipelines tools tests bench setup.py
 
 format: setup
-	$(BIN)/ruff format pipelines tests
-	$(BIN)/ruff check --fix pipelines tests
+	$(BIN)/ruff format pipelines tools tests bench setup.py
+	$(BIN)/ruff check --fix pipelines tools tests bench setup.py
 
 clean:
 	rm -rf "$(WAREHOUSE)" "$(WAREHOUSE).wal" "$(OUT)/staging" "$(OUT)/exports" "$(OUT)/reports" \

@@ -15,12 +15,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.run import Locations, ingest, load
-from pipelines.sample import generate_county
+from pipelines.orchestration.run import Locations, ingest, load
+from tools.sample import generate_county
 
 CHECK = (
     "import sys, time; t = time.perf_counter(); from pathlib import Path;"
-    "from pipelines.run import Locations, check;"
+    "from pipelines.orchestration.run import Locations, check;"
     "o = check(Locations(Path(sys.argv[1]), Path(sys.argv[2])), data_docs=False);"
     "print(time.perf_counter() - t, o.seconds['build'], o.seconds['validate'], o.rows)"
 )

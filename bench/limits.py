@@ -1,10 +1,10 @@
 """Benchmark: the cost of one file grows linearly with its size, up to the stated limits.
 
-Part 1 reads and extracts one file (pipelines.stage.extract_one, in a fresh process each, so
+Part 1 reads and extracts one file (pipelines.ingest.stage.extract_one, in a fresh process each, so
 the peak memory is that file's): a text whose report is one single line, from 0.25 MB to
 4 MB (past COUNTY_MAX_LINE_CHARS: refused), and a workbook sheet from 6,000 rows to just under the
 COUNTY_MAX_SHEET_ROWS limit and a million rows (refused). Part 2 runs the whole job
-(pipelines.run.run_pipeline) over a good report beside a 2 MB single-line text, and beside a
+(pipelines.orchestration.run.run_pipeline) over a good report beside a 2 MB single-line text, and beside a
 million-row sheet: wall time and the peak memory of the run's largest process. Part 3 times
 the share check over one report of 5,000 to 40,000 statements.
 
@@ -23,15 +23,15 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.sample import generate_county
+from tools.sample import generate_county
 
 SENTENCE = "一般公共服务支出100.00万元，占10.00%，较上年增加5.00万元，增长5.00%。"
 
 ONE_FILE = """
 import hashlib, json, resource, sys, time
 from pathlib import Path
-from pipelines.discover import SourceFile
-from pipelines.stage import extract_one
+from pipelines.ingest.discover import SourceFile
+from pipelines.ingest.stage import extract_one
 path, rel = Path(sys.argv[1]), sys.argv[2]
 sha = hashlib.sha256(path.read_bytes()).hexdigest()
 started = time.perf_counter()
@@ -47,7 +47,7 @@ print(json.dumps({
 WHOLE_RUN = """
 import json, resource, sys, time
 from pathlib import Path
-from pipelines.run import Locations, run_pipeline
+from pipelines.orchestration.run import Locations, run_pipeline
 started = time.perf_counter()
 summary = run_pipeline(Locations(Path(sys.argv[1]), Path(sys.argv[2])), workers=2)
 peak = max(resource.getrusage(w).ru_maxrss for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
@@ -130,7 +130,7 @@ def share_frame(n: int):
     shape that made the share check quadratic (every share scanned every candidate whole)."""
     import pandas as pd
 
-    from pipelines.extract.statement import STATEMENT_COLUMNS
+    from pipelines.ingest.extract.statement import STATEMENT_COLUMNS
 
     blank = dict.fromkeys(STATEMENT_COLUMNS)
     common = {"report_id": "r", "part": "narrative", "unit": "万元", "source_text": "x"}

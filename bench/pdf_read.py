@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from pipelines.readers.pdf_reader import read_pdf
+from pipelines.ingest.readers.pdf_reader import read_pdf
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
 TARGET = 3.0  # our time / pdftotext time, at most

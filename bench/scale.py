@@ -38,7 +38,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.sample.render import LAYOUTS
+from tools.sample.render import LAYOUTS
 
 ROOT = Path(__file__).resolve().parents[1]
 YEARS = [2021, 2022, 2023, 2024, 2025]
@@ -52,7 +52,7 @@ SEED = 7
 def _write_shard(
     out: str, departments: int, formats: list[str], layouts: list[str], shard: tuple[int, int]
 ) -> int:
-    from pipelines.sample.writers import generate_county
+    from tools.sample.writers import generate_county
 
     return len(
         generate_county(

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from pipelines.settings import (
@@ -22,6 +23,7 @@ from pipelines.settings import (
     RAW_DIR_ENV,
     REVIEWS_DIR_ENV,
     WAREHOUSE_ENV,
+    Settings,
 )
 
 _QUIET = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
@@ -70,17 +72,11 @@ def main(argv: list[str] | None = None) -> int:
             f"错误：原始文件目录不存在：{raw}（请用 RAW=<目录> 指定报告所在目录）", file=sys.stderr
         )
         return 2
-    # The Dagster definitions read their folders from the environment.
-    os.environ[RAW_DIR_ENV] = str(raw)
-    os.environ[WAREHOUSE_ENV] = str(warehouse)
-    os.environ[OUT_DIR_ENV] = str(out)
-    os.environ[REVIEWS_DIR_ENV] = str(reviews)
-
     from pipelines import helper
 
     helper.start()  # imports Great Expectations on another core while Dagster starts
 
-    from pipelines.run import LocationError, Locations, check_locations
+    from pipelines.orchestration.run import LocationError, Locations, check_locations
 
     try:
         check_locations(Locations(raw, warehouse, out, reviews))
@@ -91,12 +87,20 @@ def main(argv: list[str] | None = None) -> int:
 
     import dagster as dg
 
-    from pipelines import definitions
-    from pipelines.alerts import record_failure
-    from pipelines.run import format_summary, summarize
-    from pipelines.warehouse import WarehouseBusy, run_lock
+    from pipelines.orchestration.alerts import record_failure
+    from pipelines.orchestration.definitions import build_defs
+    from pipelines.orchestration.run import format_summary, summarize
+    from pipelines.warehouse.load import WarehouseBusy, run_lock
 
     loc = Locations(raw, warehouse, out, reviews)
+    settings = Settings.from_env()
+    settings = replace(
+        settings,
+        raw_dir=str(raw),
+        warehouse=str(warehouse),
+        out_dir=str(out),
+        reviews_dir=str(reviews),
+    )
     instance = (
         dg.DagsterInstance.get()
         if os.environ.get("DAGSTER_HOME")
@@ -107,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
             instance,
             run_lock(warehouse, lock_file=loc.lock_file),
         ):  # the instance's storage is closed on the way out
-            result = _execute(definitions, instance, args.force)
+            result = _execute(build_defs(settings), instance, args.force)
     except WarehouseBusy as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 3
@@ -151,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
 def _plain_error(exc: BaseException) -> BaseException | None:
     """The error meant for the operator (a storage failure, overlapping folders) that Dagster
     wrapped, found along the chain of causes; None for any other error (a traceback helps)."""
-    from pipelines.run import LocationError
+    from pipelines.orchestration.run import LocationError
     from pipelines.storage import StorageError
-    from pipelines.warehouse import WarehouseBusy
+    from pipelines.warehouse.load import WarehouseBusy
 
     seen: set[int] = set()
     current: BaseException | None = exc
@@ -165,10 +169,10 @@ def _plain_error(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _execute(definitions, instance, force: bool):
+def _execute(defs, instance, force: bool):
     """Run the main job in this process: one run, whatever the number of reports. A failed step
     is returned, not raised, so that the operator (or cron) gets a summary and exit code 1."""
-    job = definitions.defs.resolve_job_def("county_job")
+    job = defs.resolve_job_def("county_job")
     run_config = {**_QUIET, "ops": {"staged_reports": {"config": {"force": force}}}}
     return job.execute_in_process(instance=instance, run_config=run_config, raise_on_error=False)
 

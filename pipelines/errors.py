@@ -12,3 +12,8 @@ class IngestError(Exception):
         self.code = code
         self.message = message
         self.detail = detail  # for engineers: the limit hit, the original error
+
+
+class NoCJKFont(RuntimeError):
+    """No usable CJK font on this machine: the charts are left out and the index says so. Only
+    this failure is tolerated while drawing charts; any other (a dead helper) fails the run."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 import os
 import signal
 
-ENV = "COUNTY_FAILPOINT"
+from pipelines.settings import FAILPOINT_ENV
+from pipelines.settings import failpoint as failpoint_name
+
+ENV = FAILPOINT_ENV
 
 POINTS = (
     "stage.chunk_written",  # a worker has staged a chunk, others are still reading
@@ -25,6 +28,17 @@ POINTS = (
 )
 
 
+# Points in the run's helper process where only the helper is killed, as an out-of-memory kill
+# would: the run must notice and fail (tests/orchestration/test_run_helper.py).
+HELPER_POINTS = ("helper.drawing_chart",)  # a chart is being drawn
+
+
 def failpoint(name: str) -> None:
-    if os.environ.get(ENV) == name:
+    if failpoint_name() == name:
         os.killpg(os.getpgid(0), signal.SIGKILL)
+
+
+def helper_failpoint(name: str) -> None:
+    """Kill just this process (the helper) at ``name``; the run goes on and must notice."""
+    if failpoint_name() == name:
+        os.kill(os.getpid(), signal.SIGKILL)

@@ -9,7 +9,7 @@ cores. The helper takes work that only needs data in and files or answers out:
   the next, and builds the Data Docs while the run writes review reports and exports.
 - Charts: drawn (matplotlib) while the run writes the workbooks.
 
-Calls name a module-level function (``"pipelines.charts:chart_quality"``) and run in order.
+Calls name a module-level function (``"pipelines.publish.charts:chart_quality"``) and run in order.
 ``submit`` returns a ticket at once and ``result`` redeems it; ``detach=True`` is for work
 nobody waits for (a failure is logged, as the results it accompanies are already stored).
 
@@ -31,7 +31,8 @@ import traceback
 from multiprocessing.connection import Connection
 from typing import Any
 
-HELPER_ENV = "COUNTY_RUN_HELPER"  # "process" (default) or "inline"
+from pipelines.settings import HELPER_ENV, helper_in_process
+
 # What the helper imports as it starts, before any request: the slow imports of the run.
 WARM_UP = ("pipelines.quality.validator:import_gx",)
 FINISH_TIMEOUT_S = 600.0  # Data Docs of a whole province take a few minutes at most
@@ -65,6 +66,9 @@ class _Calls:
 
     def call(self, function: str, *args: Any) -> Any:
         return self.result(self.submit(function, *args))
+
+    def drain(self) -> None:
+        """Wait until every call submitted so far is answered (inline calls already are)."""
 
 
 class Inline(_Calls):
@@ -122,14 +126,21 @@ class Helper(_Calls):
             self._receive()
         return super().result(ticket)
 
+    def drain(self, timeout: float = FINISH_TIMEOUT_S) -> None:
+        """Wait for every call still due (detached ones too: the Data Docs); raise HelperError
+        if the helper process is gone or does not answer in time."""
+        while self._received < self._sent:
+            if not self._conn.poll(timeout):
+                if not self._process.is_alive():
+                    raise self._gone()
+                raise HelperError(f"the run's helper did not answer in {timeout:.0f} s")
+            self._receive()
+
     def close(self, timeout: float = FINISH_TIMEOUT_S) -> None:
         """Wait for the calls still due (Data Docs), then stop the process."""
         try:
-            if self._process.is_alive():
-                while self._received < self._sent:
-                    if not self._conn.poll(timeout):
-                        raise HelperError(f"the run's helper did not answer in {timeout:.0f} s")
-                    self._receive()
+            if self._process.is_alive() or self._received < self._sent:
+                self.drain(timeout)
         finally:
             self._conn.close()
             # Every call is answered (its files written) or the helper is still warming up for
@@ -194,7 +205,7 @@ _inline = Inline()
 
 
 def wanted() -> bool:
-    return os.environ.get(HELPER_ENV, "process").strip().lower() != "inline"
+    return helper_in_process()
 
 
 def start() -> Helper | None:

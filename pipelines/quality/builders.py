@@ -18,7 +18,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.resolver import name_key
-from pipelines.extract.vocabulary import BREAKDOWNS, METRIC_NAMES
+from pipelines.ingest.extract.vocabulary import BREAKDOWNS, METRIC_NAMES
 from pipelines.quality.intervals import (
     EPS,
     Interval,

@@ -36,7 +36,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from pipelines.schema import FINDING_GROUP_COLUMNS, FINDING_GROUP_TABLE
+from pipelines.warehouse.schema import FINDING_GROUP_COLUMNS, FINDING_GROUP_TABLE
 
 # Families whose checks compare stated figures with each other: a wrong figure shows in these.
 FIGURE_FAMILIES = ("cross_section", "sum", "share", "budget", "yoy")
@@ -325,7 +325,7 @@ def causes_of(
     if report_ids is not None:
         scope, params = "AND g.report_id IN (SELECT unnest(?::VARCHAR[]))", [report_ids]
     out: dict[str, str] = {}
-    from pipelines.extract.vocabulary import METRIC_NAMES
+    from pipelines.ingest.extract.vocabulary import METRIC_NAMES
 
     for (
         lead,

@@ -20,11 +20,11 @@ from pipelines.catalogue import Catalogue
 from pipelines.failpoints import failpoint
 from pipelines.helper import Helper, Inline
 from pipelines.helper import current as current_helper
-from pipelines.pending import Key, clear, mark, pending
 from pipelines.quality.builders import build_all
 from pipelines.quality.validator import load_suite_files
-from pipelines.schema import TABLES
-from pipelines.transactions import transaction
+from pipelines.warehouse.pending import Key, clear, mark, pending
+from pipelines.warehouse.schema import TABLES
+from pipelines.warehouse.transactions import transaction
 
 FAMILIES = ("share", "sum", "yoy", "budget", "cross_section", "code", "completeness")
 # Findings made while reading (identity) are kept; the families above are recomputed each run.
@@ -113,7 +113,11 @@ def run_checks(
             failpoint("checks.results_deleted")
             helper = current_helper()
             # not waited for: the helper may still be importing Great Expectations
-            opened = helper.submit(OPEN_SESSION, load_suite_files(), docs_dir) if target else None
+            opened = (
+                helper.submit(OPEN_SESSION, load_suite_files(FAMILIES), docs_dir)
+                if target
+                else None
+            )
             # A department's years side by side: the prior-year checks of a batch then read
             # reports of the batch itself, not as many again from outside it.
             ordered = [

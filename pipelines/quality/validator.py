@@ -12,13 +12,26 @@ import json
 import os
 import shutil
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from pipelines.quality.docs_offline import make_offline
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+# The suites live in the repository's expectations/ folder; a built wheel carries them as
+# package data in pipelines/quality/suites (setup.py copies them there at build time).
+PACKAGED_SUITES = Path(__file__).resolve().parent / "suites"
+REPOSITORY_SUITES = Path(__file__).resolve().parents[2] / "expectations"
+
+
+class SuiteMissing(RuntimeError):
+    """A check family has no suite: its checks would pass without being checked."""
+
+
+def suites_dir() -> Path:
+    """Where this installation's suites are: the wheel's package data, else expectations/."""
+    return PACKAGED_SUITES if PACKAGED_SUITES.is_dir() else REPOSITORY_SUITES
 
 
 def import_gx():
@@ -34,12 +47,21 @@ def import_gx():
     return gx
 
 
-def load_suite_files(suites_dir: Path = EXPECTATIONS_DIR) -> dict[str, dict]:
-    """family -> suite JSON, read from the expectations/ folder."""
+def load_suite_files(families: Sequence[str], folder: Path | None = None) -> dict[str, dict]:
+    """family -> suite JSON, read from the suites folder; every family must have its suite."""
+    folder = folder or suites_dir()
     suites = {}
-    for path in sorted(suites_dir.glob("*.json")):
+    for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         suites[data["meta"]["family"]] = data
+    missing = [family for family in families if family not in suites]
+    if missing:
+        names = ", ".join(f"{family}.json" for family in missing)
+        raise SuiteMissing(
+            f"check suite(s) {names} not found in {folder}: without its suite a family's checks "
+            "would all pass unchecked; restore the file(s) from the repository's expectations/ "
+            "folder or reinstall the package"
+        )
     return suites
 
 
@@ -95,8 +117,10 @@ class Validator:
         failed: dict[str, set[str]] = {family: set() for family in frames}
         result_format = {"result_format": "COMPLETE", "unexpected_index_column_names": ["row_id"]}
         for family, frame in frames.items():
-            if frame.empty or family not in self.suites:
+            if frame.empty:
                 continue
+            if family not in self.suites:
+                raise SuiteMissing(f"no check suite for family {family!r} ({family}.json)")
             result = self._definition(family).run(
                 batch_parameters={"dataframe": frame}, result_format=result_format
             )

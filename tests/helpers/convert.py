@@ -12,7 +12,7 @@ from pathlib import Path
 from docx import Document as WordDocument
 from openpyxl import Workbook
 
-from pipelines.document import Block, Document
+from pipelines.ingest.document import Block, Document
 
 NINE_TABLES = (
     "收入支出决算总表",

@@ -3,7 +3,7 @@ table per run of rows), any other line a paragraph; locations are "第N行"."""
 
 from __future__ import annotations
 
-from pipelines.document import Block, Document
+from pipelines.ingest.document import Block, Document
 
 
 def lines_document(*lines: str, source_path: str = "2023/测试局.txt") -> Document:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.run import Locations, RunSummary, run_pipeline
-from pipelines.sample import generate_county
+from pipelines.orchestration.run import Locations, RunSummary, run_pipeline
+from tools.sample import generate_county
 
 YEAR = 2024
 

@@ -39,12 +39,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.discover import discover
 from pipelines.failpoints import ENV, POINTS
-from pipelines.readers.txt_reader import decode_text
-from pipelines.review import review_file_stem
-from pipelines.run import Locations, run_pipeline
-from pipelines.sample.writers import generate_county
+from pipelines.ingest.discover import discover
+from pipelines.ingest.readers.txt_reader import decode_text
+from pipelines.orchestration.run import Locations, run_pipeline
+from pipelines.publish.review import review_file_stem
+from tools.sample.writers import generate_county
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMAS = ("core", "quality", "mart")
@@ -56,7 +56,7 @@ Snapshot = dict[str, Counter[str]]  # "schema.table" -> multiset of its rows (re
 
 # The main job without Dagster, in a process of its own (argv: raw, warehouse, workers).
 _RUNNER = (
-    "import sys; from pathlib import Path; from pipelines.run import Locations, run_pipeline; "
+    "import sys; from pathlib import Path; from pipelines.orchestration.run import Locations, run_pipeline; "
     "run_pipeline(Locations(Path(sys.argv[1]), Path(sys.argv[2])), workers=int(sys.argv[3]))"
 )
 
@@ -297,12 +297,12 @@ class SubprocessRunner:
 # Imported once by the fork server, so that a forked run starts warm (Great Expectations alone
 # takes 5-7 s to import, which a new program would pay for every run).
 _PRELOAD = [
-    "pipelines.run",
+    "pipelines.orchestration.run",
     "pipelines.quality.runner",
     "pipelines.quality.validator",
     "great_expectations",
-    "pipelines.charts",
-    "pipelines.export_index",
+    "pipelines.publish.charts",
+    "pipelines.publish.index",
 ]
 
 
@@ -497,8 +497,8 @@ def bad_inputs_sweep(root: Path) -> InputsOutcome:
     """One full run over the county of tests/robustness/test_inputs.py plus every bad file of
     that module (same names, bytes and expected error codes, read from its test parameters) and
     its good-but-odd inputs (GB18030 text under an odd name, a .docm, a .xlsm)."""
-    from pipelines import readers
-    from pipelines.readers import docx_reader, sheet_reader
+    from pipelines.ingest import readers
+    from pipelines.ingest.readers import docx_reader, sheet_reader
 
     from . import test_inputs as ti
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-import pipelines.stage
+import pipelines.ingest.stage
 from pipelines.catalogue import Resolver
-from pipelines.extract import narrative
-from pipelines.extract.narrative import NarrativeExtractor
-from pipelines.limits import limit
+from pipelines.ingest.extract import narrative
+from pipelines.ingest.extract.narrative import NarrativeExtractor
+from pipelines.ingest.limits import limit
 from tests.robustness.county import (
     YEAR,
     Published,
@@ -98,14 +98,14 @@ def test_file_past_its_seconds_is_stopped(
     (raw / str(YEAR) / "某某局.txt").write_text(
         f"某某局{YEAR}年度部门决算\n{SENTENCE}\n", encoding="utf-8"
     )
-    original = pipelines.stage.extract_document
+    original = pipelines.ingest.stage.extract_document
 
     def spinning(doc, *args):
         while doc.source_path.endswith("某某局.txt"):
             time.sleep(0.01)
         return original(doc, *args)
 
-    monkeypatch.setattr(pipelines.stage, "extract_document", spinning)
+    monkeypatch.setattr(pipelines.ingest.stage, "extract_document", spinning)
     started = time.monotonic()
     result = publish(raw, raw.parent / "warehouse")
     assert time.monotonic() - started < 60

@@ -12,9 +12,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.run import Locations, run_pipeline
-from pipelines.sample.writers import generate_county
-from pipelines.warehouse import WarehouseBusy, connect, run_lock
+from pipelines.orchestration.run import Locations, run_pipeline
+from pipelines.warehouse.load import WarehouseBusy, connect, run_lock
+from tools.sample.writers import generate_county
 
 
 @pytest.fixture(scope="module")

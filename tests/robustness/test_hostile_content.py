@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 from openpyxl import load_workbook
 
-from pipelines.run import Locations, run_pipeline
-from pipelines.sample.writers import generate_county
+from pipelines.orchestration.run import Locations, run_pipeline
+from tools.sample.writers import generate_county
 
 HOSTILE_NAME = "x'); DROP TABLE core.report; --"
 
@@ -46,7 +46,7 @@ def test_formula_like_department_text_is_neutralized_in_workbooks(tmp_path: Path
             "(SELECT min(department) FROM mart.expenditure_by_subject)",
             ['=HYPERLINK("http://example.invalid","点击")'],
         )
-    from pipelines.exports import export_year
+    from pipelines.publish.exports import export_year
 
     with duckdb.connect(str(loc.warehouse), read_only=True) as con:
         files = export_year(con, 2023, tmp_path / "out")

@@ -20,15 +20,15 @@ import pytest
 from docx import Document as WordDocument
 from openpyxl import Workbook
 
-import pipelines.run
-import pipelines.stage
-from pipelines import readers
-from pipelines.discover import discover
+import pipelines.ingest.stage
+import pipelines.orchestration.run
 from pipelines.errors import IngestError
-from pipelines.readers import docx_reader, read_report, sheet_reader
-from pipelines.readers.txt_reader import decode_text
-from pipelines.run import Locations, ingest, load, run_pipeline
-from pipelines.sample import generate_county
+from pipelines.ingest import readers
+from pipelines.ingest.discover import discover
+from pipelines.ingest.readers import docx_reader, read_report, sheet_reader
+from pipelines.ingest.readers.txt_reader import decode_text
+from pipelines.orchestration.run import Locations, ingest, load, run_pipeline
+from tools.sample import generate_county
 
 YEAR = "2024"
 TXT = f"{YEAR}/云溪县人民政府办公室.txt"
@@ -555,7 +555,9 @@ def _discover_then(action):
 def test_file_deleted_while_the_run_reads_it(
     raw: Path, baseline: Run, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setattr(pipelines.run, "discover", _discover_then(lambda r: (r / TXT).unlink()))
+    monkeypatch.setattr(
+        pipelines.orchestration.run, "discover", _discover_then(lambda r: (r / TXT).unlink())
+    )
     result = run(raw)
     assert_refused(result, TXT, "file_vanished", "已不存在")
     assert_good_reports_loaded(result, baseline, except_={TXT})
@@ -571,7 +573,7 @@ def test_file_changed_while_the_run_reads_it(
         with open(raw_dir / TXT, "ab") as fh:
             fh.write("补充说明：本报告仍在传输中。\n".encode())
 
-    monkeypatch.setattr(pipelines.run, "discover", _discover_then(append))
+    monkeypatch.setattr(pipelines.orchestration.run, "discover", _discover_then(append))
     result = run(raw)
     assert_refused(result, TXT, "file_changed_during_read", "被修改", "传输完成后重新运行")
     assert_good_reports_loaded(result, baseline, except_={TXT})

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.review import MAX_STEM_BYTES, review_file_stem
+from pipelines.publish.review import MAX_STEM_BYTES, review_file_stem
 from tests.robustness.county import (
     YEAR,
     Published,

@@ -10,8 +10,8 @@ import duckdb
 import pytest
 
 from pipelines.catalogue import Resolver
-from pipelines.extract.narrative import NarrativeExtractor
-from pipelines.extract.tables import _is_number, _number
+from pipelines.ingest.extract.narrative import NarrativeExtractor
+from pipelines.ingest.extract.tables import _is_number, _number
 from tests.robustness.county import (
     YEAR,
     Published,
@@ -129,7 +129,7 @@ def test_exports_never_receive_an_infinite_figure(
     import pandas as pd
     from openpyxl import load_workbook
 
-    from pipelines.exports import export_year
+    from pipelines.publish.exports import export_year
 
     warehouse = tmp_path / "budget.duckdb"
     warehouse.write_bytes(clean[1].loc.warehouse.read_bytes())

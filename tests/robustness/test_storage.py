@@ -13,9 +13,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import pipelines.exports
-import pipelines.transactions
-from pipelines.run import Locations, run_pipeline
+import pipelines.publish.exports
+import pipelines.warehouse.transactions
+from pipelines.orchestration.run import Locations, run_pipeline
 from pipelines.storage import StorageError
 from tests.robustness.county import (
     Published,
@@ -60,7 +60,7 @@ def test_disk_full_at_commit_shows_the_real_cause(
         con.execute("ROLLBACK")  # what a failed COMMIT leaves: no transaction
         raise duckdb.IOException(f'Could not write file "{loc.warehouse}.wal": {NO_SPACE}')
 
-    monkeypatch.setattr(pipelines.transactions, "_commit", full_disk)
+    monkeypatch.setattr(pipelines.warehouse.transactions, "_commit", full_disk)
     with pytest.raises(StorageError) as info:
         run_pipeline(loc, workers=1)
     assert "磁盘空间不足" in info.value.message and "重新运行" in info.value.message
@@ -100,7 +100,7 @@ def test_disk_full_while_writing_exports(
         path.write_bytes(b"x" * 10)
         raise OSError(errno.ENOSPC, NO_SPACE)
 
-    monkeypatch.setattr(pipelines.exports, "_write_csv", full_disk)
+    monkeypatch.setattr(pipelines.publish.exports, "_write_csv", full_disk)
     with pytest.raises(StorageError) as info:
         run_pipeline(loc, workers=1)
     assert "磁盘空间不足" in info.value.message and NO_SPACE in info.value.detail
@@ -144,17 +144,17 @@ def test_one_review_that_cannot_be_written_does_not_stop_the_others(
 ) -> None:
     """A review that fails for a reason of its own (not storage): the other reviews and every
     export are written, the failure is recorded in meta.publish_error and retried next run."""
-    import pipelines.review
+    import pipelines.publish.review
 
     victim = min(d for d, _, _ in clean[1].reports.values())
-    original = pipelines.review._write_one
+    original = pipelines.publish.review._write_one
 
     def failing(out_dir, template, report_id, department, *args):
         if department == victim:
             raise ValueError("template cannot render this department")
         return original(out_dir, template, report_id, department, *args)
 
-    monkeypatch.setattr(pipelines.review, "_write_one", failing)
+    monkeypatch.setattr(pipelines.publish.review, "_write_one", failing)
     result = read_back(loc, run_pipeline(loc, workers=1))
     assert {d for d, _, _ in result.reports.values()} == {
         d for d, _, _ in clean[1].reports.values()
@@ -177,21 +177,21 @@ def test_one_review_that_cannot_be_written_does_not_stop_the_others(
 def test_one_year_that_cannot_be_exported_does_not_stop_the_others(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import pipelines.run
-    from pipelines.sample import generate_county
+    import pipelines.orchestration.run
+    from tools.sample import generate_county
 
     raw = tmp_path / "raw"
     generate_county(raw, n_departments=2, years=(2023, 2024), seed=17, formats=("txt",))
     clean = publish(raw, tmp_path / "clean")
     loc = Locations(raw, tmp_path / "warehouse" / "budget.duckdb")
-    original = pipelines.run.export_all
+    original = pipelines.orchestration.run.export_all
 
     def failing(con, root, years=None, **kwargs):
         if years == {2023}:
             raise KeyError("a column the workbook layout lacks")
         return original(con, root, years=years, **kwargs)
 
-    monkeypatch.setattr(pipelines.run, "export_all", failing)
+    monkeypatch.setattr(pipelines.orchestration.run, "export_all", failing)
     result = read_back(loc, run_pipeline(loc, workers=1))
     assert (loc.export_dir / "2024" / "index.html").exists()
     assert not (loc.export_dir / "2023").exists()

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.discover import discover
-from pipelines.run import LocationError, Locations, ingest
+from pipelines.ingest.discover import discover
+from pipelines.orchestration.run import LocationError, Locations, ingest
 from tests.robustness.county import (
     YEAR,
     Published,

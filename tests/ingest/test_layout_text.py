@@ -1,0 +1,320 @@
+"""Tables in text laid out with spaces (as ``pdftotext -layout`` prints them), written for these
+tests: rows are rebuilt from the columns their figures stand in, whatever the template."""
+
+from __future__ import annotations
+
+from pipelines.ingest.extract import extract_statements
+from pipelines.ingest.readers.layout_tables import find_layout_tables
+from pipelines.ingest.readers.txt_reader import read_txt
+
+
+def _laid_out(widths: list[int], rows: list[list[str]]) -> str:
+    """Lines as pdftotext -layout prints a table: each column at a fixed character position,
+    figures right-aligned in it, words left-aligned (one character a CJK glyph)."""
+    lines = []
+    for row in rows:
+        if len(row) == 1:
+            lines.append(row[0])
+            continue
+        line = ""
+        for width, cell in zip(widths, row, strict=False):
+            figure = "." in cell and cell.replace(",", "").replace(".", "").isdigit()
+            line += (cell.rjust(width) if figure else cell.ljust(width)) + "  "
+        lines.append(line.rstrip())
+    return "\n".join(lines) + "\n"
+
+
+SUMMARY_WIDTHS = [16, 4, 10, 14, 4, 10]
+NATIONAL_SUMMARY = _laid_out(
+    SUMMARY_WIDTHS,
+    [
+        ["                收入支出决算总表"],
+        ["编制部门：某某县测试局                    金额单位：万元"],
+        ["项目", "行次", "决算数", "项目", "行次", "决算数"],
+        ["栏次", "", "1", "栏次", "", "2"],
+        ["一、一般公共预算财政拨款收入", "1", "1,200.00", "一、一般公共服务支出", "31", "1,000.00"],
+        ["二、政府性基金预算财政拨款收入", "2", "", "二、外交支出", "32", ""],
+        ["三、事业收入", "3", "30.50", "三、教育支出", "33", "230.50"],
+        ["", "4", "", "四、科学技术支出", "34", ""],
+        ["本年收入合计", "5", "1,230.50", "本年支出合计", "35", "1,230.50"],
+        ["年初结转和结余", "6", "10.00", "年末结转和结余", "36", "10.00"],
+        ["总计", "7", "1,240.50", "总计", "37", "1,240.50"],
+        ["注：本表反映部门本年度的总收支和年末结转结余情况。"],
+    ],
+)
+
+GPB_TABLE = _laid_out(
+    [8, 16, 10, 10, 10],
+    [
+        ["         一般公共预算财政拨款支出决算表"],
+        ["编制部门：某某县测试局              金额单位：万元"],
+        ["科目代码", "科目名称", "小计", "基本支出", "项目支出"],
+        ["", "栏次", "1", "2", "3"],
+        ["", "合计", "1,000.00", "700.00", "300.00"],
+        ["201", "一般公共服务支出", "1,000.00", "700.00", "300.00"],
+        ["20103", "政府办公厅（室）及相关机构事务", "1,000.00", "700.00", "300.00"],
+        ["2010301", "行政运行", "700.00", "700.00", ""],
+        ["2010302", "一般行政管理事务", "300.00", "", "300.00"],
+    ],
+)
+
+WRAPPED_NAMES = _laid_out(
+    [8, 10, 10, 10, 10],
+    [
+        ["          支出决算表"],
+        ["部门：某某县测试局                      单位：万元"],
+        ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出"],
+        ["", "社会保障和就业支"],
+        ["208", "", "76.20", "76.20", "0.00"],
+        ["", "出"],
+        ["", "行政事业单位养老"],
+        ["20805", "", "76.20", "76.20", "0.00"],
+        ["", "支出"],
+        ["2080505", "机关事业单位基本", "50.00", "50.00", "0.00"],
+        ["", "养老保险缴费支出"],
+        ["2080506", "机关事业单位职业", "26.20", "26.20", "0.00"],
+        ["", "年金缴费支出"],
+    ],
+)
+
+
+def _rows(text: str) -> list[tuple[str, ...]]:
+    tables = find_layout_tables(text.splitlines())
+    assert len(tables) == 1
+    return [cells for _, cells in tables[0].rows]
+
+
+def test_two_sided_table_with_row_numbers(resolver):
+    doc = read_txt(NATIONAL_SUMMARY.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    got = {s.metric: s.amount_wan for s in sts if s.part == "table" and s.metric}
+    assert got["income_general_budget"] == 1200.00
+    assert got["income_current_year"] == 1230.50
+    assert got["expenditure_current_year"] == 1230.50
+    assert got["income_total"] == got["expenditure_total"] == 1240.50
+    assert got["carryover_end"] == 10.00
+    assert not [s for s in sts if s.part == "table" and s.amount_wan in (1, 5, 7, 35, 37)]
+
+
+def test_subject_table_columns_from_figures_and_header(resolver):
+    doc = read_txt(GPB_TABLE.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    rows = {
+        s.subject_code: (s.amount_wan, s.basic_wan, s.project_wan)
+        for s in sts
+        if s.metric == "gpb_by_function"
+    }
+    assert rows == {
+        "201": (1000.0, 700.0, 300.0),
+        "20103": (1000.0, 700.0, 300.0),
+        "2010301": (700.0, 700.0, None),
+        "2010302": (300.0, None, 300.0),  # a blank 基本支出 cell stays blank
+    }
+
+
+def test_names_wrapped_above_and_below_their_code():
+    rows = _rows(WRAPPED_NAMES)
+    names = {r[0]: r[1] for r in rows[1:]}
+    assert names == {
+        "208": "社会保障和就业支出",
+        "20805": "行政事业单位养老支出",
+        "2080505": "机关事业单位基本养老保险缴费支出",
+        "2080506": "机关事业单位职业年金缴费支出",
+    }
+    assert rows[0][2:] == ("本年支出合计", "基本支出", "项目支出")
+
+
+def test_figures_printed_apart_from_their_labels_make_the_table_doubtful(resolver):
+    text = _laid_out(
+        SUMMARY_WIDTHS,
+        [
+            ["        财政拨款收入支出决算总表"],
+            ["项目", "", "决算数", "项目", "", "合计"],
+            ["一、一般公共预算财政拨款", "", "500.00", "一、一般公共服务支出", "", "500.00"],
+            ["", "", "500.00", "", "", "500.00"],  # the figures of the next line's labels
+            ["本年收入合计", "", "", "本年支出合计", "", "9.00"],
+            ["总计", "", "510.00", "总计", "", "510.00"],
+        ],
+    )
+    doc = read_txt(text.encode(), "2023/测试局.txt")
+    rows = [b for b in doc.blocks if b.kind == "table_row"]
+    assert rows and all(b.doubt and "不在同一行" in b.doubt for b in rows)
+    sts = extract_statements(doc, 2023, resolver)
+    assert all(s.doubtful for s in sts if s.part == "table")
+
+
+def test_narrative_lines_are_never_table_rows():
+    text = (
+        "一般公共预算财政拨款支出 500.00 万元，占本年支出合计的 100.00%。\n"
+        "其中：基本支出 300.00 万元，项目支出 200.00 万元。\n"
+    )
+    assert find_layout_tables(text.splitlines()) == []
+
+
+PLUMBER = """\
+一般公共预算财政拨款支出决算表
+单位：万元
+科目编码 科目名称 合计 基本支出 项目支出
+合计 1,000.00 700.00 300.00
+201 一般公共服务支出 1,000.00 700.00 300.00
+20103 政府办公厅（室）及相关机构事务 1,000.00 700.00 300.00
+机关事务
+2010301 700.00 700.00
+管理运行
+2010302 一般行政管理事务 300.00 300.00
+"""
+
+
+def test_page_text_without_columns_keeps_codes_names_and_totals(resolver):
+    """Page text as pdfplumber gives it: cells one space apart, a name broken around its code.
+    A blank cell leaves no trace: the lone part figure of a 项 is placed by its 款's columns
+    (tests/ingest/test_ordered_tables.py has the rules)."""
+    doc = read_txt(PLUMBER.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    rows = {
+        s.subject_code: (s.amount_wan, s.subject_name) for s in sts if s.metric == "gpb_by_function"
+    }
+    assert rows == {
+        "201": (1000.0, "一般公共服务支出"),
+        "20103": (1000.0, "政府办公厅（室）及相关机构事务"),
+        "2010301": (700.0, "机关事务管理运行"),
+        "2010302": (300.0, "一般行政管理事务"),
+    }
+    parts = {
+        s.subject_code: (s.basic_wan, s.project_wan) for s in sts if s.metric == "gpb_by_function"
+    }
+    assert parts["2010301"] == (700.0, None) and parts["2010302"] == (None, 300.0)
+
+
+def test_figures_printed_below_a_wrapped_name_join_its_row():
+    rows = _rows(
+        _laid_out(
+            [8, 16, 10, 10],
+            [
+                ["        支出决算表"],
+                ["科目编码", "科目名称", "合计", "基本支出"],
+                ["208", "社会保障和就业支出", "10.82", "10.82"],
+                ["2080505", "机关事业单位基本养老保险缴费"],
+                ["", "支出"],
+                ["", "", "6.18", "6.18"],
+                ["2080506", "机关事业单位职业年金缴费支出", "4.64", "4.64"],
+            ],
+        )
+    )
+    by_code = {r[0]: r[1:] for r in rows[1:]}
+    assert by_code["2080505"] == ("机关事业单位基本养老保险缴费支出", "6.18", "6.18")
+    assert len(rows) == 4  # the header and three rows: no row of figures alone
+
+
+def test_a_column_holding_two_figures_of_one_line_is_two_columns():
+    """One wide figure of another row overlaps both columns' ranges; the line that holds two
+    figures there shows they are two columns."""
+    text = "\n".join(
+        [
+            "一般公共预算财政拨款支出决算表",
+            "科目编码  科目名称        合计      基本支出",
+            "201       一般公共服务支出  1234567.89 1000.00",
+            "20101     人大事务          300.00     300.00",
+        ]
+    )
+    rows = _rows(text + "\n")
+    assert rows[-1] == ("20101", "人大事务", "300.00", "300.00")
+    assert rows[-2] == ("201", "一般公共服务支出", "1234567.89", "1000.00")
+
+
+def test_a_figure_run_into_the_next_columns_label_stays_a_figure():
+    """A right-aligned figure of one side ends where the other side's labels begin on other
+    lines: figures and labels make their columns apart, so neither swallows the other."""
+    text = "\n".join(
+        [
+            "                 收入支出决算总表",
+            "项目                 行次      金额    项目            行次      金额",
+            "一、一般公共预算财政拨款收入  1    1,200.00 一、基本支出       13    900.00",
+            "二、事业收入          2         二、项目支出          14    300.00",
+            "本年收入合计          3    1,200.00 本年支出合计       15  1,200.00",
+            "总计              4    1,200.00 总计           16  1,200.00",
+        ]
+    )
+    rows = _rows(text + "\n")
+    first = ["一、一般公共预算财政拨款收入", "1", "1,200.00", "一、基本支出", "13", "900.00"]
+    assert [c for c in rows[1] if c] == first
+    assert [c for c in rows[2] if c] == ["二、事业收入", "2", "二、项目支出", "14", "300.00"]
+    # the blank 金额 of 二、事业收入 stays in the income side's figure column
+    assert rows[2][rows[1].index("1,200.00")] == ""
+
+
+def test_figures_go_to_columns_in_their_order_when_positions_drift():
+    """A layout that places text by its left edge prints a wider figure further left: one
+    row's second figure may start inside the first column's range of other rows. The order
+    of a row's figures decides; positions only choose among the columns for a shorter row."""
+    text = "\n".join(
+        [
+            "          支出决算表",
+            "科目编码  科目名称            合计      基本支出    项目支出",
+            "          合计           10846.66 7030.07  3816.59",
+            "204       公共安全支出      8983.95     5167.36     3816.59",
+            "2040201   行政运行          5167.36     5167.36",
+            "2040202   一般行政管理事务   796.69                  796.69",
+        ]
+    )
+    rows = _rows(text + "\n")
+    by_name = {r[1]: r[2:] for r in rows[1:]}
+    assert by_name["合计"] == ("10846.66", "7030.07", "3816.59")
+    assert by_name["行政运行"] == ("5167.36", "5167.36", "")
+    assert by_name["一般行政管理事务"] == ("796.69", "", "796.69")
+    assert rows[0][2:] == ("合计", "基本支出", "项目支出")
+
+
+def test_a_table_continued_on_the_next_page_keeps_its_columns():
+    """The next page lays the table out anew (other positions); its rows still fill the
+    first page's columns, and the page number between is no piece of a name."""
+    page1 = [
+        "          支出决算表",
+        "科目编码  科目名称                  合计      基本支出     项目支出",
+        "205       教育支出             1,000.00       700.00       300.00",
+        "20501     教育管理事务           700.00       700.00",
+        "",
+        "                    -7-",
+    ]
+    page2 = [
+        "2050101   行政运行      700.00  700.00",
+        "2050102   一般行政管理事务      300.00           300.00",
+        "2050201   学前教育       10.00    5.00    5.00",
+    ]
+    rows = _rows("\n".join(page1) + "\n\f" + "\n".join(page2) + "\n")
+    header = rows[0]
+    column = {word: header.index(word) for word in ("合计", "基本支出", "项目支出")}
+    by_code = {r[0]: r for r in rows[1:]}
+    assert "-7-" not in "".join(by_code["20501"])
+    for code, total, basic, project in [
+        ("20501", "700.00", "700.00", ""),
+        ("2050101", "700.00", "700.00", ""),
+        ("2050102", "300.00", "", "300.00"),
+        ("2050201", "10.00", "5.00", "5.00"),
+    ]:
+        row = by_code[code]
+        assert (row[column["合计"]], row[column["基本支出"]], row[column["项目支出"]]) == (
+            total,
+            basic,
+            project,
+        )
+
+
+def test_columns_no_row_fills_together_stay_apart():
+    """No row has both 基本支出 and 项目支出: the ranges the figures fill, apart from each
+    other, are the columns, and each row's figures go to the ones they stand in."""
+    rows = _rows(
+        "\n".join(
+            [
+                "          支出决算表",
+                "213       农林水支出           1560000.00               1560000.00",
+                "21301     农业农村             1560000.00               1560000.00",
+                "221       住房保障支出          323100.00   323100.00",
+                "22102     住房改革支出          323100.00   323100.00",
+            ]
+        )
+        + "\n"
+    )
+    by_code = {r[0]: [c for c in r[2:]] for r in rows}
+    assert by_code["213"] == ["1560000.00", "", "1560000.00"]
+    assert by_code["221"] == ["323100.00", "323100.00", ""]
