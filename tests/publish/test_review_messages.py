@@ -81,7 +81,7 @@ def test_one_explanation_per_finding(resolver) -> None:
 
 def test_every_check_has_a_chinese_name() -> None:
     """Every check id the project writes (literal or built from a family) is named in Chinese."""
-    root = Path(__file__).resolve().parents[1] / "pipelines"
+    root = Path(__file__).resolve().parents[2] / "pipelines"
     ids = set()
     for path in root.rglob("*.py"):
         ids |= set(re.findall(r"[\"'](\b(?:share|sum|yoy|budget|cross_section|code|completeness|"
