@@ -8,13 +8,15 @@ listed under it as its consequences (由此导致). A contradiction seen from bo
 printed figure read as two statements, e.g. "财政拨款收入支出总计0.3万元" as the income and the
 expenditure total, each failing against the table) is one finding too.
 
-What a check rests on is the set of statements whose figures it compares
-(quality.check_result.figure_refs). Failed checks are grouped around a statement they all
-involve — a suspect — when the evidence points at it: at least two failed checks involve it,
-and more checks comparing it with other figures fail than pass (a total that half its shares
-agree with is not the cause of the other half failing). The statement involved in the most
-failed checks is taken first; each failed check belongs to one group at most. Only the
-figure-comparing families at error level are grouped; every other finding stands alone.
+What a check rests on is the set of figures it compares (quality.check_result.figure_refs: the
+statements, a table row's 基本支出/项目支出 column as a figure of its own; two statements read
+from one printed figure are one). Failed checks are grouped around a figure they all involve —
+a suspect — when the evidence points at it: at least two failed checks involve it, and more
+failed checks involve it than passed checks compare it with other figures and agree (a total
+that most of its shares agree with is not the cause of the others failing). The figure
+involved in the most failed checks is taken first; each failed check belongs to one group at
+most. Only the figure-comparing families at error level are grouped; every other finding
+stands alone.
 
 The lead is, among the group, the check that reports on the suspect statement itself (its
 ``statement_no``), preferring a comparison of the figure with the same figure elsewhere, then
