@@ -1,4 +1,6 @@
-"""County final-accounts (部门决算) pipeline: core logic, free of Dagster imports.
-
-The Dagster layer lives in ``pipelines.orchestration.definitions`` and only wires these modules together.
+"""County final-accounts (部门决算) pipeline, laid out by stage in the order data flows:
+ingest (files to staged statements), catalogue (subject codes), warehouse (the DuckDB load),
+quality (the checks), publish (marts, exports, reviews) and orchestration (the steps, and the
+Dagster layer in ``pipelines.orchestration`` that only wires them together). Everything outside
+that layer is free of Dagster imports.
 """

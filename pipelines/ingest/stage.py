@@ -18,7 +18,7 @@ import traceback
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -292,7 +292,3 @@ def stage_reports(
             done = pool.map(stage_chunk, batch, [staging_root] * len(batch))
             results.extend(r for part in done for r in part)
     return results
-
-
-def result_dict(result: StageResult) -> dict:
-    return asdict(result)

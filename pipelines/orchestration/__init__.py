@@ -1,2 +1,4 @@
-"""The flow: the pipeline's steps as plain functions (run), the Dagster definitions that wire
-them for the UI, schedule and sensor (definitions), and the record of failed runs (alerts)."""
+"""The flow: the pipeline's steps as plain functions (run), and the thin Dagster layer over
+them: assets and the main job (assets), resources, the sensor, schedule and failure alerts
+(automation), and the code location built by ``build_defs`` (definitions). alerts keeps the
+log of failed runs."""

@@ -23,7 +23,7 @@ from pipelines.catalogue import Catalogue
 from pipelines.failpoints import failpoint
 from pipelines.helper import HelperError
 from pipelines.helper import current as current_helper
-from pipelines.ingest.discover import SourceFile, discover
+from pipelines.ingest.discover import discover
 from pipelines.ingest.limits import limit
 from pipelines.ingest.stage import StageResult, stage_reports
 from pipelines.publish.annotate import SUFFIX as ANNOTATED_SUFFIX
@@ -402,14 +402,6 @@ def publish_reviews(loc: Locations, full: bool = False) -> list[str]:
     return _logged(loc, "reviews", work)
 
 
-def publish_marts(loc: Locations, full: bool = False) -> dict[str, int]:
-    """Rebuild the marts from the core tables when any report's checks changed (or ``full``);
-    returns rows per mart."""
-    with connect(loc.warehouse) as con:
-        ensure_schema(con)
-        return _marts(con, full)
-
-
 def _marts(con: duckdb.DuckDBPyConnection, full: bool) -> dict[str, int]:
     started = time.perf_counter()
     keys = pending(con, "marts")
@@ -666,7 +658,3 @@ def format_summary(summary: RunSummary, loc: Locations) -> str:
     lines.append(f"  GX Data Docs:            {loc.data_docs_dir / 'index.html'}")
     lines.append(f"  审核数据可用 DuckDB 打开：duckdb {loc.warehouse}")
     return "\n".join(lines)
-
-
-def source_files(loc: Locations) -> list[SourceFile]:
-    return discover(loc.raw_dir)

@@ -153,10 +153,6 @@ def _frame(rows: Iterable[Row], family: str) -> pd.DataFrame:
     return df
 
 
-def _stated(st: pd.DataFrame) -> pd.DataFrame:
-    return st[st["amount_wan"].notna()]
-
-
 def _records(st: pd.DataFrame) -> list:
     """Rows as tuples in report and statement order, missing values as None.
 

@@ -23,9 +23,27 @@ from pipelines.errors import IngestError
 from pipelines.ingest.document import Block, Document
 from pipelines.ingest.readers.layout_tables import find_layout_tables
 
+# The reader's tolerances, in PDF points (1/72 inch) unless said otherwise. A 10-point CJK
+# character is 10 points wide; table rulings are 0.5–1 point thick.
 MAX_PAGES = 2000
-_TOL = 2.0  # points: rulings closer than this are one line
+_TOL = 2.0  # rulings closer than this are one line
 _THIN = 1.6  # a path thinner than this is a ruling
+_RULING_MIN_LENGTH = 4.0  # ... and at least this long (shorter: a glyph drawn as a path, a dot)
+_ROW_MIN_HEIGHT = 3.0  # horizontal rulings closer than this bound no row (a doubled ruling)
+# A table on the next page continues this one when its column walls are where these were.
+_SAME_COLUMN_WALL = 3.0
+# Characters of one cell are on one line when their centres are this close: half a character's
+# height, at least this many points.
+_CELL_LINE_MIN = 2.0
+_CELL_LINE_SHARE = 0.5
+# A page number: at most this many digits, in the top or bottom margin.
+_PAGE_NUMBER_DIGITS = 3
+_TOP_MARGIN = 80.0
+_BOTTOM_MARGIN = 50.0
+# Fewer visible characters than this in the whole file: no text layer (a scan).
+_MIN_TEXT_CHARS = 20
+# Gap kept between two words of a line laid out as monospaced text, in character columns.
+_LAYOUT_WORD_GAP = 2
 # Width of one character column when a text line is laid out as monospaced text: half of a
 # 10-point CJK character, the size of a digit.
 _LAYOUT_COLUMN_PT = 5.0
@@ -111,7 +129,7 @@ def read_pdf(data: bytes, source_path: str) -> Document:
             text_chars += _read_page(pdf[number - 1], number, doc, state)
     finally:
         pdf.close()
-    if text_chars < 20:
+    if text_chars < _MIN_TEXT_CHARS:
         raise IngestError(
             "read",
             "scanned_pdf",
@@ -235,7 +253,10 @@ def _read_page(page: pdfium.PdfPage, number: int, doc: Document, state: _TableSt
                 and state.open_index is not None
                 and state.last_columns is not None
                 and len(columns) == len(state.last_columns)
-                and all(abs(a - b) <= 3 for a, b in zip(columns, state.last_columns, strict=True))
+                and all(
+                    abs(a - b) <= _SAME_COLUMN_WALL
+                    for a, b in zip(columns, state.last_columns, strict=True)
+                )
             )
             if continues:
                 table_index = state.open_index
@@ -291,7 +312,7 @@ def _laid_out(line: list[_Char], where: list[_Char | None] | None = None) -> str
             c[_Y1] - c[_Y0]
         )
         if not touching and previous_x1 is not None:
-            column = max(int(c[_X0] / _LAYOUT_COLUMN_PT), width + 2)
+            column = max(int(c[_X0] / _LAYOUT_COLUMN_PT), width + _LAYOUT_WORD_GAP)
             out.append(" " * (column - width))
             if where is not None:
                 where.extend([None] * (column - width))
@@ -393,7 +414,11 @@ def _page_chars(textpage: pdfium.PdfTextPage) -> tuple[list[_Char | None], int]:
 
 def _is_page_number(content: str, top: float, height: float) -> bool:
     stripped = content.strip("-—– 第页")
-    return stripped.isdigit() and len(stripped) <= 3 and (top < 80 or top > height - 50)
+    return (
+        stripped.isdigit()
+        and len(stripped) <= _PAGE_NUMBER_DIGITS
+        and (top < _TOP_MARGIN or top > height - _BOTTOM_MARGIN)
+    )
 
 
 def _union(x0: float, y0: float, x1: float, y1: float, g: list) -> tuple[float, ...]:
@@ -529,9 +554,9 @@ def _rulings(
                     raise pdfium.PdfiumError("Failed to locate pageobject.")
                 x0, y0, x1, y1 = unpack(bounds)
                 w, h = x1 - x0, y1 - y0
-                if h <= _THIN and w >= 4:
+                if h <= _THIN and w >= _RULING_MIN_LENGTH:
                     horizontals.append((x0, x1, (y0 + y1) / 2))
-                elif w <= _THIN and h >= 4:
+                elif w <= _THIN and h >= _RULING_MIN_LENGTH:
                     verticals.append(((x0 + x1) / 2, y0, y1))
             elif kind == form_type:
                 if level < _FORM_DEPTH - 1:
@@ -566,7 +591,11 @@ def _grid_rows(grid: _Grid, chars: list[_Char]) -> list[list[list[_Char]]]:
     """
     xs = _columns(grid)
     ys = sorted(_cluster([h[2] for h in grid.horizontals] + [grid.y0, grid.y1]), reverse=True)
-    bands = [(top, bottom) for top, bottom in zip(ys, ys[1:], strict=False) if not top - bottom < 3]
+    bands = [
+        (top, bottom)
+        for top, bottom in zip(ys, ys[1:], strict=False)
+        if not top - bottom < _ROW_MIN_HEIGHT
+    ]
     # The walls of a row are the verticals crossing its middle. Middles go bottom-up here, so
     # each vertical finds the rows it crosses by bisection instead of testing every row.
     mids = [(top + bottom) / 2 for top, bottom in reversed(bands)]
@@ -603,7 +632,9 @@ def _cell_chars(chars: list[_Char]) -> list[_Char]:
     """Characters of one cell in reading order: lines top to bottom, left to right."""
     lines: list[list[_Char]] = []
     for c in sorted(chars, key=itemgetter(_CY), reverse=True):
-        if lines and abs(lines[-1][0][_CY] - c[_CY]) <= max(2.0, 0.5 * (c[_Y1] - c[_Y0])):
+        if lines and abs(lines[-1][0][_CY] - c[_CY]) <= max(
+            _CELL_LINE_MIN, _CELL_LINE_SHARE * (c[_Y1] - c[_Y0])
+        ):
             lines[-1].append(c)
         else:
             lines.append([c])
