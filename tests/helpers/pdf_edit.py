@@ -1,8 +1,9 @@
 """Edit a real PDF's page content the way an author's slip would change it: one figure blanked
 or printed differently, everything else left as it was. Works on the page objects PDFium reads
 (pypdfium2, the library the project reads PDFs with): a cell's text object is removed, or its
-text set anew in its own font when the font has the glyphs (else in a standard font at the same
-place and size), and the page's content stream is generated again from its objects."""
+text set anew in its own font (digits of a table cell: the embedded subset has them), and the
+page's content stream is generated again from its objects. The copy reads back (PDFium's text)
+and renders as the author's slip would."""
 
 from __future__ import annotations
 
