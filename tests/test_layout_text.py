@@ -318,3 +318,154 @@ def test_columns_no_row_fills_together_stay_apart():
     by_code = {r[0]: [c for c in r[2:]] for r in rows}
     assert by_code["213"] == ["1560000.00", "", "1560000.00"]
     assert by_code["221"] == ["323100.00", "323100.00", ""]
+
+
+# ------------------------------------------------------------------ the 三公 table's header --
+def _three_statements(text: str, resolver) -> dict[str, tuple[float | None, float | None]]:
+    """metric -> (决算数, 预算数) of the table's statements that accuse (not doubted)."""
+    doc = read_txt(text.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    return {
+        s.metric: (s.amount_wan, s.budget_wan)
+        for s in sts
+        if s.part == "table" and s.metric and not s.doubtful
+    }
+
+
+# Parts' names broken over narrow cells, the vehicle group over its 小计 and parts, 预算数 and
+# 决算数 over the two halves of one wide row (as the consolidated layout prints it).
+THREE_HALVES = """\
+                              财政拨款“三公”经费支出决算表
+                                                                    单位：万元
+
+预算数                                                   决算数
+             因公出     公务用                                        因公出      公务用
+              国      车购置                     公务接                 国       车购置                           公务接
+ 合计                                                    合计
+             （境）     及运行                      待费                （境）      及运行                            待费
+              费      维护费                                         费       维护费
+                             公务用     公务用                                           公务用       公务用
+                     小计      车购置     车运行                                 小计        车购置       车运行
+                              费      维护费                                            费        维护费
+      2.87    0.00    2.23    0.00    2.23    0.64       2.53     0.00    1.91      0.00        1.91      0.62
+"""
+
+
+def test_three_public_header_rebuilt_from_word_stacks(resolver):
+    got = _three_statements(THREE_HALVES, resolver)
+    assert got["three_public_total"] == (2.53, 2.87)
+    assert got["three_public_overseas"] == (0.0, 0.0)
+    assert got["three_public_vehicle"] == (1.91, 2.23)
+    assert got["three_public_vehicle_purchase"] == (0.0, 0.0)
+    assert got["three_public_vehicle_operation"] == (1.91, 2.23)
+    assert got["three_public_reception"] == (0.62, 0.64)
+
+
+# 预算数 and 决算数 rows, a 栏次 row numbering ten columns, 小计 columns under two groups,
+# 会议费 and 培训费; "（境）费" printed on a line whose other words push it under the next stack.
+THREE_ROWS = """\
+                        财政拨款“三公”经费、会议费、培训费支出决算表
+                                                                                                                     公开09表
+                                                             编制部门：某某县测试局                                 金额单位：万元
+
+                 公务用车
+       “三公”                                                        公务接待
+ 项目         因公出国 购置及运                                                                                        会议费      培训费
+       经费合计                                                          费
+                 行维护费
+                                                 公务用车
+                                            公务用车                                  国内接待 国（境）
+                    （境）费            小计           运行维护                  小计
+                                             购置费                                    费  外接待费
+                                                   费
+栏次     1            2           3           4          5           6              7           8          9           10
+预算数          4.87        0.00        1.75       0.00        1.75           3.12        3.10       0.02        2.04         7.07
+决算数          4.80        0.00        1.70       0.00        1.70           3.10        3.10                   1.85         5.80
+"""
+
+
+def test_three_public_rows_with_column_numbers_and_a_drifted_piece(resolver):
+    got = _three_statements(THREE_ROWS, resolver)
+    assert got["three_public_total"] == (4.80, 4.87)
+    assert got["three_public_overseas"] == (0.0, 0.0)
+    assert got["three_public_vehicle"] == (1.70, 1.75)
+    assert got["three_public_vehicle_purchase"] == (0.0, 0.0)
+    assert got["three_public_reception"] == (3.10, 3.12)
+    assert got["reception_domestic"] == (3.10, 3.10)
+    # a blank cell, placed under its column by the 预算数 row's figures: zero
+    assert got["reception_foreign"] == (0.0, 0.02)
+
+
+# 预算数 | 决算数 under each part; one cell left blank. Header words drift from the figures, so
+# the blank is placed by the sums: only under 公务接待费's 决算数 can they hold.
+THREE_PAIRS = """\
+                                        财政拨款“三公”经费支出决算表
+                                                                                        单位：万元
+
+                                             公务用
+                         因公出
+                                             车购置             公务用             公务用
+                          国                                                                        公务接
+ 合计                                          及运行             车购置             车运行
+                         （境）                                                                        待费
+                                             维护费              费              维护费
+                          费
+                                              小计
+预算数          决算数         预算数         决算数     预算数     决算数     预算数     决算数     预算数     决算数           预算数        决算数
+      9.61        9.39        0.00    0.00    2.11    2.08    0.00    0.00    2.11         2.08       7.50
+"""
+
+
+def test_three_public_blank_cell_placed_under_its_side_word(resolver):
+    doc = read_txt(THREE_PAIRS.encode(), "2023/测试局.txt")
+    rows = [b.cells for b in doc.blocks if b.kind == "table_row"]
+    assert rows[-1][-2:] == ("7.50", "")
+    got = _three_statements(THREE_PAIRS, resolver)
+    assert got["three_public_total"] == (9.39, 9.61)
+    assert got["three_public_vehicle_operation"] == (2.08, 2.11)
+    assert got["three_public_reception"] == (0.0, 7.50)  # the blank cell, read as zero
+
+
+def test_three_public_blank_cell_the_sums_cannot_place_is_not_guessed():
+    """预算数 and 决算数 of 公务接待费 equal: the blank may be either; the table is left to the
+    general reader, never read by a guess."""
+    from pipelines.readers.layout_tables import _Line, _tokens
+    from pipelines.readers.layout_three_public import three_public_table
+
+    text = THREE_PAIRS.replace("9.61", "9.42").replace("7.50", "7.31")
+    parsed = [_Line(k + 1, _tokens(line)) for k, line in enumerate(text.splitlines())]
+    first = len(parsed) - 1
+    assert three_public_table(parsed, first, [parsed[first]]) is None
+
+
+def test_three_public_header_with_a_word_it_does_not_know_is_left_to_the_general_reader():
+    from pipelines.readers.layout_tables import _Line, _tokens
+    from pipelines.readers.layout_three_public import three_public_table
+
+    text = THREE_HALVES.replace("公务接", "公务招")
+    lines = text.splitlines()
+    parsed = [_Line(k + 1, _tokens(line)) for k, line in enumerate(lines)]
+    first = len(lines) - 1
+    assert three_public_table(parsed, first, [parsed[first]]) is None
+    assert (
+        three_public_table(
+            [_Line(k + 1, _tokens(line)) for k, line in enumerate(THREE_HALVES.splitlines())],
+            first,
+            [parsed[first]],
+        )
+        is not None
+    )
+
+
+def test_a_share_wrapped_after_its_first_digit_is_one_figure(resolver):
+    """ "占２" + "９.３１。": the next line starts with a figure, not a "9." heading."""
+    text = (
+        "（二）“三公”经费财政拨款支出决算具体情况说明\n"
+        "   ２０２４年度“三公”经费财政拨款支出决算中，因公出国（境）费支出决算０万元，占０.００%；\n"
+        "公务用车购置及运行维护费支出决算２.７５万元，占７０.６９%；公务接待费支出决算１.１４万元，占２\n"
+        "９.３１。具体情况如下：\n"
+    )
+    doc = read_txt(text.encode(), "2024/测试局.txt")
+    sts = extract_statements(doc, 2024, resolver)
+    shares = {s.metric: s.share_pct for s in sts if s.metric}
+    assert shares["three_public_reception"] == 29.31

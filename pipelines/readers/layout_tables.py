@@ -182,7 +182,14 @@ def find_layout_tables(lines: list[str], page_starts: set[int] | None = None) ->
             ):
                 start -= 1
             lead = [ln for ln in parsed[start:i] if ln.tokens]
+            three = None
             if _aligned(lines, data):
+                from pipelines.readers.layout_three_public import three_public_table
+
+                three = three_public_table(parsed, i, data)
+            if three is not None:
+                tables.append(three)
+            elif _aligned(lines, data):
                 header = _header_lines(parsed, start)
                 tables.append(_build(header, lead + region, data, page_of))
             else:
