@@ -40,7 +40,10 @@ _WIDE_GAP = re.compile(r"\S {2,}\S")
 _LABEL_END = re.compile(r"(?:收入|支出|结余|合计|总计|经费|分配)$")
 _LABEL_MIN = 4
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
-MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
+MIN_WIDE_ROW_FIGURES = 4
+# A figure column goes under a 栏次 number only this near it (once shifted), relative to the
+# gap to the next number.
+_NUMBER_SHARE = 0.4  # a table of one row (the 三公 table) shows this many figures
 # A page's number printed at its foot ("-4-", "- 4 -", "第4页", "第4页 共9页", "4/9"): the
 # page ends there; it is no piece of a name.
 _PAGE_NUMBER = re.compile(
@@ -60,6 +63,8 @@ class LayoutTable:
     # Every figure was put in its cell by labels and the table's own sums, not by position
     # (pipelines.readers.ordered_tables): the table is read as a Word table is.
     exact: bool = False
+    # Its header was read by the order of its word stacks under a 栏次 row's numbers.
+    numbered: bool = False
 
 
 @dataclass
@@ -191,15 +196,27 @@ def find_layout_tables(lines: list[str], page_starts: set[int] | None = None) ->
                 tables.append(three)
             elif _aligned(lines, data):
                 header = _header_lines(parsed, start)
-                tables.append(_build(header, lead + region, data, page_of))
+                numbers = _column_numbers(parsed, start)
+                table = _build(header, lead + region, data, page_of, numbers)
+                if numbers and not table.numbered:
+                    # A 栏次 row numbers columns the positions could not put the figures
+                    # under (lines of figures drift apart): read by the order of each row's
+                    # figures and the table's sums, when its kind is known.
+                    from pipelines.readers.ordered_tables import build_ordered_table
+
+                    rebuilt = build_ordered_table(lines, lead + region)
+                    if rebuilt is not None:
+                        table = rebuilt
+                        end = max(end, table.last_line - 1)
+                tables.append(table)
             else:
                 tables.append(_build_ordered(lead + region, data, lines))
                 end = max(end, tables[-1].last_line - 1)  # it may read on past the region
-        elif not _aligned(lines, data):
+        else:
             from pipelines.readers.ordered_tables import ordered_table_alone
 
             alone = ordered_table_alone(lines, region, data)
-            if alone is not None:  # one line under a table's title and header
+            if alone is not None:  # one line under a table's title and header, aligned or not
                 tables.append(alone)
                 end = max(end, alone.last_line - 1)
         i = end + 1
@@ -667,12 +684,106 @@ def _build_ordered(
     return table
 
 
+def _column_numbers(parsed: list[_Line], first_data: int) -> list[float]:
+    """Centres of the numbers of the 栏次 row above a table's first row ("栏次 1 2 3 …", the
+    numbers 1 to N in order), or [] when it has none."""
+    k = first_data - 1
+    seen = 0
+    while k >= 0 and seen <= MAX_HEADER_LINES:
+        tokens = parsed[k].tokens
+        k -= 1
+        if not tokens:
+            continue
+        seen += 1
+        text = " ".join(t for _, _, t in tokens)
+        if _HEADER_STOP.search(text) or _PROSE.search(text) or _is_data(tokens):
+            break
+        words = [(s, e, t) for s, e, t in _header_words(_Line(0, tokens)).tokens]
+        numbers = [(s, e, t) for s, e, t in words if t.isdigit()]
+        rest = "".join(t for _, _, t in words if not t.isdigit())
+        if (
+            numbers
+            and rest in ("", "栏次")
+            and [int(t) for *_, t in numbers] == list(range(1, len(numbers) + 1))
+        ):
+            return [(s + e) / 2 for s, e, _ in numbers]
+    return []
+
+
+def _under_numbers(figures: list[float], numbers: list[float], first: int) -> list[int] | None:
+    """The numbers (increasing indices) the figure columns stand under, the first figure column
+    under number ``first``: the others nearest once shifted as the first is (a text layout
+    shifts a whole line, so offsets are alike along it, not positions), each unmistakably
+    (within ``_NUMBER_SHARE`` of the gap to the next number), in order; else None."""
+    if first + len(figures) > len(numbers):
+        return None
+    shift = figures[0] - numbers[first]
+    out = [first]
+    for x in figures[1:]:
+        j = min(range(len(numbers)), key=lambda k: abs(numbers[k] + shift - x))
+        gaps = [abs(numbers[j] - numbers[k]) for k in (j - 1, j + 1) if 0 <= k < len(numbers)]
+        if j <= out[-1] or abs(numbers[j] + shift - x) > _NUMBER_SHARE * min(gaps):
+            return None
+        out.append(j)
+    return out
+
+
+def _header_by_numbers(
+    grid: _Grid, header: list[_Line], numbers: list[float]
+) -> tuple[list[_Column], list[str]] | None:
+    """Columns and header text read by order where a 栏次 row numbers the figure columns: the
+    header's word stacks, left to right, are the label columns and then one per number; the
+    figure columns the rows fill go under the numbers they stand nearest (in order), and a
+    number no row fills is a column blank in every row (上缴上级支出 of a department without
+    any). None unless the stacks are exactly as many as those columns."""
+    from pipelines.readers.layout_three_public import word_stacks
+
+    kinds = [kind for _, _, kind in grid.columns]
+    if "amount" not in kinds:
+        return None
+    first = kinds.index("amount")
+    if any(kind != "amount" for kind in kinds[first:]) or len(numbers) < len(kinds) - first:
+        return None  # labels after figures (a two-sided table): not this shape
+    words = [(ln.no, s, e, t) for ln in header for s, e, t in ln.tokens]
+    stacks = word_stacks(words)
+    if len(stacks) != first + len(numbers):
+        return None
+    figures = [_centre(grid.columns[k][:2]) for k in range(first, len(kinds))]
+    if len(figures) == len(numbers):
+        under = list(range(len(numbers)))
+    else:
+        # The rows' first figure is their total: it stands under the first total the header
+        # names (本年支出合计, 合计 …), which places the others by their offsets.
+        names = [st.text.replace(" ", "") for st in stacks[first:]]
+        total = next((j for j, t in enumerate(names) if t.endswith(("合计", "小计"))), None)
+        under = None if total is None else _under_numbers(figures, numbers, total)
+        if under is None:
+            return None
+    origin = {j: first + k for k, j in enumerate(under)}
+    cols = [_Column(grid.columns[k][:2], kinds[k] != "text", origin=k) for k in range(first)] + [
+        _Column(
+            grid.columns[origin[j]][:2] if j in origin else (int(x), int(x) + 1),
+            True,
+            origin=origin.get(j),
+        )
+        for j, x in enumerate(numbers)
+    ]
+    return cols, [st.text.replace(" ", "") for st in stacks]
+
+
 def _build(
-    header: list[_Line], region: list[_Line], data: list[_Line], page_of: dict[int, int]
+    header: list[_Line],
+    region: list[_Line],
+    data: list[_Line],
+    page_of: dict[int, int],
+    numbers: list[float] | None = None,
 ) -> LayoutTable:
     grid, cells_by_line, crowded = _page_cells(region, page_of)
     spans = [(s, e) for s, e, _ in grid.columns]
-    cols, joined = _header_cells(spans, [kind != "text" for _, _, kind in grid.columns], header)
+    by_order = _header_by_numbers(grid, header, numbers) if numbers and header else None
+    cols, joined = by_order or _header_cells(
+        spans, [kind != "text" for _, _, kind in grid.columns], header
+    )
     numeric = [c.numeric for c in cols]
     where = {c.origin: k for k, c in enumerate(cols) if c.origin is not None}
     widened: dict[int, list[str]] = {}
@@ -681,7 +792,9 @@ def _build(
         for k, cell in enumerate(cells):
             row[where[k]] = cell
         widened[no] = row
-    table = LayoutTable(first_line=(header or region)[0].no, last_line=region[-1].no)
+    table = LayoutTable(
+        first_line=(header or region)[0].no, last_line=region[-1].no, numbered=bool(by_order)
+    )
     if header:
         table.rows.append((header[0].no, tuple(joined)))
     rows = _rows_with_names(region, widened)

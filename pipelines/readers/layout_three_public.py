@@ -126,6 +126,10 @@ def _fit(stack: _Stack, s: int, e: int) -> tuple[int, int]:
 
 
 def _stacks(words: list[tuple[int, int, int, str]]) -> list[_Stack]:
+    return _repaired(word_stacks(words))
+
+
+def word_stacks(words: list[tuple[int, int, int, str]]) -> list[_Stack]:
     """Header words, top to bottom, each joined to the stack above it that it overlaps most
     (its lowest word first, then the stack's whole width); stacks left to right."""
     stacks: list[_Stack] = []
@@ -140,7 +144,7 @@ def _stacks(words: list[tuple[int, int, int, str]]) -> list[_Stack]:
             stacks[best[1]].words.append((line, s, e, text))
         else:
             stacks.append(_Stack([(line, s, e, text)]))
-    return _repaired(sorted(stacks, key=lambda st: st.centre))
+    return sorted(stacks, key=lambda st: st.centre)
 
 
 def _repaired(stacks: list[_Stack]) -> list[_Stack]:
