@@ -125,6 +125,27 @@ def _is_label_row(tokens: list[tuple[int, int, str]]) -> bool:
     return bool(tokens) and all(_ENUMERATED.match(t) and not _PROSE.search(t) for _, _, t in tokens)
 
 
+def _is_blank_row(tokens: list[tuple[int, int, str]]) -> bool:
+    """Whole labels side by side and nothing else ("年初结转和结余  年末结转和结余"): a row of a
+    two-sided table the report left blank, not a header (header words name columns, they do
+    not end like a row's label)."""
+    return len(tokens) >= 2 and all(
+        _LABEL_END.search(t)
+        and not _is_figure(t)
+        and not _PROSE.search(t)
+        and not _HEADER_STOP.search(t)
+        and not _TITLE_WORDS.search(t)
+        for _, _, t in tokens
+    )
+
+
+def _next_is_row(parsed: list[_Line], j: int) -> bool:
+    k = j + 1
+    while k < len(parsed) and not parsed[k].tokens:
+        k += 1
+    return k < len(parsed) and _is_data(parsed[k].tokens)
+
+
 def _is_fragment(tokens: list[tuple[int, int, str]]) -> bool:
     """A piece of a wrapped name; a numbered label of its own ("十、节能环保支出") is a row
     without figures, kept out of its neighbours' names."""
@@ -240,6 +261,8 @@ def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:
             last = j
         elif (_is_fragment(tokens) or _is_label_row(tokens)) and j + 1 < len(parsed):
             region.append(parsed[j])
+        elif _is_blank_row(tokens) and _next_is_row(parsed, j):
+            region.append(parsed[j])  # "年初结转和结余  年末结转和结余": a row left blank
         else:
             break
         j += 1
