@@ -840,18 +840,22 @@ def _build(
 
 
 def _orphan_rows(rows: list[tuple[int, tuple[str, ...]]], numeric: list[bool]) -> list[int]:
-    """Lines where an amount stands without the label it belongs to: the nearest label column
-    to its left is empty (row numbers and codes are not amounts, a coded row has its code)."""
-    labels = [k for k, is_num in enumerate(numeric) if not is_num]
+    """Lines where an amount stands without the label it belongs to: every label column
+    between the amount column before it (or the line's start) and it is empty. Amounts side
+    by side share the label before the first of them; row numbers and codes are not amounts,
+    a coded row has its code; a label in a column of its own left of the names ("合计" where
+    codes stand) is the row's label."""
     out = []
     for no, cells in rows:
         if any(_CODE.match(c.replace(" ", "")) for c in cells):
             continue
+        previous = -1  # the last column holding an amount, left of the one looked at
         for k, cell in enumerate(cells):
             if not _AMOUNT.match(cell):
                 continue
-            label = max((j for j in labels if j < k), default=None)
-            if label is None or not cells[label]:
+            labels = [j for j in range(previous + 1, k) if not numeric[j]]
+            previous = k
+            if labels and not any(cells[j] for j in labels):
                 out.append(no)
                 break
     return out
