@@ -836,7 +836,30 @@ def _build(
             f"第{orphans[0]}行的数字与项目名称不在同一行（文本版式拆开了表格行），"
             "无法可靠对应数字与项目"
         )
+    else:
+        kinds = [grid.columns[c.origin][2] if c.origin is not None else "amount" for c in cols]
+        table.exact = _labelled(rows, kinds)
     return table
+
+
+def _labelled(rows: list[tuple[int, tuple[str, ...]]], kinds: list[str]) -> bool:
+    """Whether every figure of the table stands right after its own label, in the line's
+    order (a label column, then row numbers at most, then one amount column: "本年收入合计 |
+    5 | 1,230.50 | 本年支出合计 | 35 | 1,230.50"): its figures are paired with labels by
+    their order, not by position, and it is read as a Word table is."""
+    label_of: dict[int, int] = {}
+    for k, kind in enumerate(kinds):
+        if kind != "amount":
+            continue
+        j = k - 1
+        while j >= 0 and kinds[j] == "integer":
+            j -= 1
+        if j < 0 or kinds[j] != "text":
+            return False  # amounts side by side: which is which is a matter of position
+        label_of[k] = j
+    return bool(label_of) and all(
+        cells[label_of[k]] for _, cells in rows for k in label_of if cells[k]
+    )
 
 
 def _orphan_rows(rows: list[tuple[int, tuple[str, ...]]], numeric: list[bool]) -> list[int]:
