@@ -469,3 +469,270 @@ def test_a_share_wrapped_after_its_first_digit_is_one_figure(resolver):
     sts = extract_statements(doc, 2024, resolver)
     shares = {s.metric: s.share_pct for s in sts if s.metric}
     assert shares["three_public_reception"] == 29.31
+
+
+# ------------------------------------------------------ national template: 栏次 and blanks --
+# 公开03表 as the national template prints it: six figure columns numbered by the 栏次 row, the
+# last three blank in every row; header words stacked over narrow cells.
+NATIONAL_EXPENSES = """\
+
+                                          支出决算表
+                                                                                                         公开03表
+                                                                  编制部门：某某县测试局                       金额单位：万元
+
+                                                                                                               对附属
+                                                     本年支出           上缴上                              经营支
+  项目                                                      基本支出 项目支出                                            单位补
+                                                      合计            级支出                               出
+                                                                                                               助支出
+科目编码                科目名称                      行次
+栏次                                                   1            2            3            4       5          6
+合计                                        1          9870.30      7230.16      2640.14
+204       公共安全支出                          2          7975.28      5335.14      2640.14
+20402     公安                              3          7975.28      5335.14      2640.14
+2040201   行政运行                            4          5335.14      5335.14
+2040202   一般行政管理事务                        5              433.48                    433.48
+2040219   信息化建设                           6          1248.20                   1248.20
+"""
+
+
+def test_column_numbers_give_the_header_its_blank_columns():
+    rows = _rows(NATIONAL_EXPENSES)
+    header = rows[0]
+    assert header[-6:] == (
+        "本年支出合计",
+        "基本支出",
+        "项目支出",
+        "上缴上级支出",
+        "经营支出",
+        "对附属单位补助支出",
+    )
+    by_code = {r[0]: r[-6:] for r in rows[1:]}
+    assert by_code["204"] == ("7975.28", "5335.14", "2640.14", "", "", "")
+    assert by_code["2040201"] == ("5335.14", "5335.14", "", "", "", "")
+    assert by_code["2040202"] == ("433.48", "", "433.48", "", "", "")
+
+
+# Lines of figures one space apart drift from each other: positions cannot put the figures
+# under the 栏次 numbers, so each row is read by the order of its figures and the table's sums.
+DRIFTING_FIGURES = """\
+
+                                       支出决算表
+                                                                                                          公开03表
+                                               编制部门：某某县测试局                                      金额单位：万元
+
+                                                                                         对附属
+                                                   本年支          基本支          项目支 上缴上 经营支
+ 项目                                                                                      单位补
+                                                   出合计           出            出  级支出  出
+                                                                                         助支出
+科目编码                 科目名称                     行次
+栏次                                                 1            2            3           4          5          6
+合计                                        1        1093.77 880.09 213.68                     0.00       0.00       0.00
+201       一般公共服务支出                        2        1093.77          880.09 213.68            0.00       0.00       0.00
+20103     政府办公厅（室）及相关机构事务                 3        1093.77          880.09 213.68            0.00       0.00       0.00
+2010301   行政运行                            4            880.09       880.09        0.00       0.00       0.00       0.00
+2010302   一般行政管理事务                        5            118.44         0.00 118.44            0.00       0.00       0.00
+2010399   其他政府办公厅（室）及相关机构事务支出             6             95.24         0.00       95.24       0.00       0.00       0.00
+"""
+
+
+def test_figures_drifting_off_their_numbers_are_read_by_order_and_sums(resolver):
+    doc = read_txt(DRIFTING_FIGURES.encode(), "2024/测试局.txt")
+    sts = extract_statements(doc, 2024, resolver)
+    rows = {
+        s.subject_code: (s.amount_wan, s.basic_wan, s.project_wan)
+        for s in sts
+        if s.metric == "expenditure_by_function_all" and not s.doubtful
+    }
+    assert rows["201"] == (1093.77, 880.09, 213.68)
+    assert rows["2010302"] == (118.44, 0.0, 118.44)
+    assert rows["2010399"] == (95.24, 0.0, 95.24)
+
+
+# 公开06表 (one line of figures under a title and header) and 公开07表 left empty with its note.
+ONE_LINE_AND_EMPTY = """\
+                       一般公共预算财政拨款基本支出决算表
+                                                                                      公开06表
+                                                编制部门：某某县测试局                   金额单位：万元
+
+  人员经费                                       公用经费
+  科目编码          科目名称          决算数            科目编码          科目名称                       决算数
+           人员经费合计                 6213.05           公用经费合计                             1017.11
+
+
+
+
+
+                               政府性基金预算财政拨款收入支出决算表
+                                                                                                                  公开07表
+                                                                        编制部门：某某县测试局                       金额单位：万元
+
+       项目                                              本年支出
+科目编码                    科目名称                     合计                    基本支出                      项目支出
+                        合计
+
+注：本部门本年度无政府性基金预算财政拨款收支，故本表无数据。
+
+
+"""
+
+
+def test_a_one_line_table_and_an_empty_table_in_aligned_text(resolver):
+    doc = read_txt(ONE_LINE_AND_EMPTY.encode(), "2024/测试局.txt")
+    got = {s.metric: s.amount_wan for s in extract_statements(doc, 2024, resolver) if s.metric}
+    assert got["personnel_expenses"] == 6213.05
+    assert got["public_expenses"] == 1017.11
+    assert got["gov_fund_expenditure"] == 0.0  # 本表无数据
+
+
+def test_a_row_of_labels_left_blank_keeps_the_total_below_in_the_table(resolver):
+    text = _laid_out(
+        [16, 10, 14, 10],
+        [
+            ["        收入支出决算总表"],
+            ["部门：某某县测试局                  单位：万元"],
+            ["项目", "决算数", "项目", "决算数"],
+            ["一、一般公共预算财政拨款收入", "500.00", "一、基本支出", "500.00"],
+            ["本年收入合计", "500.00", "本年支出合计", "500.00"],
+            ["年初结转和结余", "", "年末结转和结余", ""],
+            ["总计", "500.00", "总计", "500.00"],
+        ],
+    )
+    doc = read_txt(text.encode(), "2023/测试局.txt")
+    got = {s.metric: s.amount_wan for s in extract_statements(doc, 2023, resolver) if s.metric}
+    assert got["income_total"] == got["expenditure_total"] == 500.00
+
+
+def test_figures_each_after_their_own_label_are_read_as_a_word_table(resolver):
+    """Label, row number, figure on both sides: paired by order, so one failing sum is the
+    report's contradiction (年末结转和结余 misprinted), not a doubt on the reading."""
+    text = NATIONAL_SUMMARY.replace("36         10.00", "36         12.00")
+    assert text != NATIONAL_SUMMARY
+    tables = find_layout_tables(text.splitlines())
+    assert tables[0].exact and tables[0].doubt is None
+    doc = read_txt(text.encode(), "2023/测试局.txt")
+    sts = extract_statements(doc, 2023, resolver)
+    end = next(s for s in sts if s.metric == "carryover_end" and s.part == "table")
+    assert end.amount_wan == 12.00 and not end.doubtful
+
+
+def test_one_misprinted_total_is_the_reports_error_not_a_doubt(resolver):
+    """合计 changed: it fails 合计 = Σ类 and 合计 = 基本 + 项目, and both say what it should be:
+    one misprint, reported. A figure that only one sum disputes still makes the table doubtful."""
+    changed = GPB_TABLE.replace("合计                  1,000.00", "合计                  1,010.00")
+    assert changed != GPB_TABLE
+    sts = extract_statements(read_txt(changed.encode(), "2023/测试局.txt"), 2023, resolver)
+    total = next(s for s in sts if s.metric == "gpb_expenditure" and s.part == "table")
+    assert total.amount_wan == 1010.00 and not total.doubtful
+    one = GPB_TABLE.replace("300.00                  300.00", "310.00                  300.00")
+    assert one != GPB_TABLE
+    sts = extract_statements(read_txt(one.encode(), "2023/测试局.txt"), 2023, resolver)
+    assert all(s.doubtful for s in sts if s.metric == "gpb_by_function")
+
+
+def test_a_total_printed_where_codes_stand_labels_its_row():
+    """Codes split into 类 | 款 | 项 columns and 合计 printed under them, left of the names: the
+    合计 row's figures have their label; the table is not doubted."""
+    text = "\n".join(
+        [
+            "                             一般公共预算财政拨款支出决算表",
+            "                                                                    单位：万元",
+            "",
+            "科目编码                                    科目名称    合计        基本支出      项目支出",
+            "      类        款        项",
+            "合计                                              1815.26    506.60    1308.66",
+            "208                         社会保障和就业支出           1815.26    506.60    1308.66",
+            "208       02                民政管理事务              1815.26    506.60    1308.66",
+            "208       02       01       行政运行                 647.03    506.60     140.43",
+            "208       02       02       一般行政管理事务             1168.23               1168.23",
+        ]
+    )
+    tables = find_layout_tables((text + "\n").splitlines())
+    assert tables[0].doubt is None
+    assert [c for c in tables[0].rows[1][1] if c] == ["合计", "1815.26", "506.60", "1308.66"]
+
+
+# ------------------------------------------------ rules of the reader with no test before --
+def test_label_above_codes_begins_the_first_rows_name():
+    """The first row's name printed on the line above its code (the cell's text centred): it
+    is that row's name, not a header line."""
+    rows = _rows(
+        _laid_out(
+            [8, 16, 10, 10],
+            [
+                ["        支出决算表"],
+                ["科目编码", "科目名称", "合计", "基本支出"],
+                ["", "社会保障和就业支出"],
+                ["208", "", "10.82", "10.82"],
+                ["20805", "行政事业单位养老支出", "10.82", "10.82"],
+            ],
+        )
+    )
+    by_code = {r[0]: r[1] for r in rows[1:]}
+    assert by_code == {"208": "社会保障和就业支出", "20805": "行政事业单位养老支出"}
+    assert "社会保障" not in "".join(rows[0])
+
+
+def test_two_figures_of_one_line_in_one_column_make_the_table_doubtful(resolver):
+    """A next page laid out with more figure columns than the first: two figures of one of its
+    lines land in one of the first page's columns. Which is which is a guess, so the table's
+    figures accuse no one."""
+    page1 = [
+        "          支出决算表",
+        "科目编码  科目名称                  合计      基本支出     项目支出",
+        "205       教育支出             1,000.00       700.00       300.00",
+        "20501     教育管理事务           700.00       700.00",
+        "",
+        "                    -7-",
+    ]
+    page2 = [
+        "2050101   行政运行      700.00  700.00  0.00  0.00",
+        "2050102   一般行政管理事务      300.00  0.00  300.00  0.00",
+    ]
+    text = "\n".join(page1) + "\n\f" + "\n".join(page2) + "\n"
+    table = find_layout_tables(text.splitlines(), {7})[0]
+    assert table.doubt and "同一列" in table.doubt
+    doc = read_txt(text.encode(), "2023/测试局.txt")
+    sts = [s for s in extract_statements(doc, 2023, resolver) if s.part == "table"]
+    assert sts and all(s.doubtful for s in sts)
+
+
+# ------------------------------------------------------- narrative wrapped by the layout --
+def test_a_direction_claim_after_a_paragraph_break_concerns_the_figure_before_it(resolver):
+    """The layout ended a paragraph where a sentence ended a line; the next one states only the
+    figure's change, then the claim: it is the 三公 total's claim. A numbered item with its own
+    figure keeps its claim to itself."""
+    text = (
+        "（一）“三公”经费财政拨款支出决算总体情况说明\n"
+        "   “三公”经费财政拨款支出年初预算为 62.34 万元，支出决算为 40.65 万元，完成预算的 65.21%。\n"
+        "2024年度“三公”经费财政拨款支出同比增加 31.26 万元，增长 332.91%。主要原因是人员工资标准调整\n"
+        "及人员增加。决算数大于预算数的主要原因是严格执行中央八项规定精神，压减“三公”经费支出。\n"
+    )
+    sts = extract_statements(read_txt(text.encode(), "2024/测试局.txt"), 2024, resolver)
+    total = next(s for s in sts if s.metric == "three_public_total" and s.budget_wan)
+    assert total.budget_direction == "above"
+    items = (
+        "（二）一般公共预算财政拨款支出决算具体情况\n"
+        "   9．城乡社区支出(类)城乡社区管理事务(款)行政运行(项)：年初预算为331.64万元，支出决算为\n"
+        "291.08万元，完成年初预算的87.77%。\n"
+        "   10．住房保障支出(类)住房改革支出(款)住房公积金(项)：支出决算为78.74万元，完成预算10\n"
+        "7.79%。决算数大于预算数的主要原因是年中追加了预算。\n"
+    )
+    sts = extract_statements(read_txt(items.encode(), "2024/测试局.txt"), 2024, resolver)
+    running = next(s for s in sts if s.subject_code == "2120101")
+    assert running.budget_direction is None
+
+
+def test_a_wrapped_as_of_date_is_read_whole():
+    from pipelines.extract.text_checks import text_findings
+
+    text = (
+        "   主要用于公务用车燃料费、维修费、过路过桥费和保险费等支出。截至{}年12月31\n"
+        "日，单位共有公务用车2辆。\n"
+    )
+    wrong = read_txt(text.format(2022).encode(), "2023/测试局.txt")
+    found = [f for f in text_findings(wrong, 2023) if f.check_id == "identity.wrong_year"]
+    assert len(found) == 1 and "2022" in found[0].message
+    right = read_txt(text.format(2023).encode(), "2023/测试局.txt")
+    assert not [f for f in text_findings(right, 2023) if f.check_id == "identity.wrong_year"]
