@@ -736,3 +736,35 @@ def test_a_wrapped_as_of_date_is_read_whole():
     assert len(found) == 1 and "2022" in found[0].message
     right = read_txt(text.format(2023).encode(), "2023/测试局.txt")
     assert not [f for f in text_findings(right, 2023) if f.check_id == "identity.wrong_year"]
+
+
+def test_a_page_laid_out_anew_is_read_by_order_and_sums_when_positions_fail(resolver):
+    """The next page puts a row's two figures under one of the first page's columns; the
+    table's sums tell which columns they are (卫生健康支出's figures are 基本支出: the 合计
+    row's 基本支出 needs them), so the table is read by each row's order and its sums."""
+    page1 = [
+        "          一般公共预算财政拨款支出决算表",
+        "                                                       单位：万元",
+        "  科目编码    科目名称             合计        基本支出      项目支出",
+        "合计                              400.00      250.00      150.00",
+        "207       文化旅游体育与传媒支出     250.00      100.00      150.00",
+        "20701     文化和旅游                250.00      100.00      150.00",
+        "2070101   行政运行                  100.00      100.00",
+        "2070102   一般行政管理事务            150.00                  150.00",
+        "",
+        "                    -5-",
+    ]
+    page2 = [
+        "210         卫生健康支出                                       150.00      150.00",
+        "21011       行政事业单位医疗                                    150.00      150.00",
+        "2101101     行政单位医疗                                        150.00      150.00",
+    ]
+    text = "\n".join(page1) + "\n\f" + "\n".join(page2) + "\n"
+    sts = extract_statements(read_txt(text.encode(), "2023/测试局.txt"), 2023, resolver)
+    rows = {
+        s.subject_code: (s.amount_wan, s.basic_wan, s.project_wan)
+        for s in sts
+        if s.metric == "gpb_by_function" and not s.doubtful
+    }
+    assert rows["210"] == (150.0, 150.0, None)
+    assert rows["2070102"] == (150.0, None, 150.0)

@@ -219,10 +219,11 @@ def find_layout_tables(lines: list[str], page_starts: set[int] | None = None) ->
                 header = _header_lines(parsed, start)
                 numbers = _column_numbers(parsed, start)
                 table = _build(header, lead + region, data, page_of, numbers)
-                if numbers and not table.numbered:
+                if (numbers and not table.numbered) or table.doubt:
                     # A 栏次 row numbers columns the positions could not put the figures
-                    # under (lines of figures drift apart): read by the order of each row's
-                    # figures and the table's sums, when its kind is known.
+                    # under, or positions put two figures of a line in one column (a page
+                    # laid out anew): read by the order of each row's figures and the
+                    # table's sums, when its kind is known.
                     from pipelines.readers.ordered_tables import build_ordered_table
 
                     rebuilt = build_ordered_table(lines, lead + region)

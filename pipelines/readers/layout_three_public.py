@@ -16,8 +16,9 @@ is the order of things from left to right. So the header is rebuilt from its *wo
 - 预算数 / 决算数 words decide the side of each figure: two words over two halves, one word per
   figure column, or a row's own label; a 栏次 row (1, 2, 3 …) numbers the columns and must agree;
 - a row's figures go to the columns in their order; a row short of figures (a blank cell) is
-  placed by the positions of a complete row, the column numbers or the side words, only when
-  each figure stands unmistakably nearest one of them.
+  placed where the table's sums can hold with the blank standing for the value they imply;
+  when several places can, by the positions of a complete row or the column numbers (never of
+  header words, which drift), only when one place is clearly nearest; else not at all.
 
 The reading is taken only when every stack is a known name and the counts agree; the table's
 sums (合计 = its three parts; 小计 = 购置费 + 运行维护费; 公务接待费 = 国内 + 国（境）外) are then
