@@ -426,16 +426,24 @@ def test_three_public_blank_cell_placed_under_its_side_word(resolver):
     assert got["three_public_reception"] == (0.0, 7.50)  # the blank cell, read as zero
 
 
-def test_three_public_blank_cell_the_sums_cannot_place_is_not_guessed():
-    """预算数 and 决算数 of 公务接待费 equal: the blank may be either; the table is left to the
-    general reader, never read by a guess."""
+def test_three_public_blank_cell_the_sums_cannot_place_goes_by_position_or_not_at_all():
+    """预算数 and 决算数 of 公务接待费 equal: the sums hold with the blank under either. The row's
+    positions decide when one place is clearly nearer (the last figure under 预算数, so the
+    blank is 决算数's); a figure half way between the two leaves the table to the general
+    reader, never read by a guess."""
     from pipelines.readers.layout_tables import _Line, _tokens
     from pipelines.readers.layout_three_public import three_public_table
 
     text = THREE_PAIRS.replace("9.61", "9.42").replace("7.50", "7.31")
-    parsed = [_Line(k + 1, _tokens(line)) for k, line in enumerate(text.splitlines())]
-    first = len(parsed) - 1
-    assert three_public_table(parsed, first, [parsed[first]]) is None
+
+    def read(text: str):
+        parsed = [_Line(k + 1, _tokens(line)) for k, line in enumerate(text.splitlines())]
+        first = len(parsed) - 1
+        return three_public_table(parsed, first, [parsed[first]])
+
+    assert read(text).rows[-1][1][-2:] == ("7.31", "")
+    halfway = text.replace("       2.08       7.31", "       2.08          7.31")
+    assert halfway != text and read(halfway) is None
 
 
 def test_three_public_header_with_a_word_it_does_not_know_is_left_to_the_general_reader():
@@ -768,3 +776,18 @@ def test_a_page_laid_out_anew_is_read_by_order_and_sums_when_positions_fail(reso
     }
     assert rows["210"] == (150.0, 150.0, None)
     assert rows["2070102"] == (150.0, None, 150.0)
+
+
+def test_a_blanked_subtotal_breaking_both_three_public_sums_is_the_reports_error(resolver):
+    """公务用车 小计 (决算数) left blank: 合计 = its parts and 小计 = 购置费 + 运行维护费 both fail,
+    and both say it should be 1.91. One blanked figure, not a misread table: it is reported."""
+    blanked = THREE_HALVES.replace(
+        "2.53     0.00    1.91      0.00", "2.53     0.00              0.00"
+    )
+    assert blanked != THREE_HALVES
+    doc = read_txt(blanked.encode(), "2023/测试局.txt")
+    rows = [b.cells for b in doc.blocks if b.kind == "table_row"]
+    assert rows[-1][4:6] == ("2.23", "")  # 小计: 预算数, 决算数
+    got = _three_statements(blanked, resolver)
+    assert got["three_public_vehicle"] == (0.0, 2.23)  # not doubted: the blank accuses
+    assert got["three_public_total"] == (2.53, 2.87)

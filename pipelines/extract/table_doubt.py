@@ -83,8 +83,9 @@ def doubt_tables(statements: list[Statement], strict: set[str] = frozenset()) ->
 
     A table rebuilt from text laid out with spaces (``strict``: its sections) is doubted on one
     failing identity: its rows were paired by position, and a misplaced figure is likelier
-    than a misprinted one; unless one figure explains every failure and two identities agree
-    on the value it should have (``_one_misprint``): that is the report's misprint."""
+    than a misprinted one. Neither holds when one figure explains every failure and two
+    identities agree on the value it should have (``_one_misprint``: a blanked or changed
+    cell breaks every sum it is in): that is the report's misprint, for the checks."""
     by_table: dict[str, list[Statement]] = defaultdict(list)
     for st in statements:
         if st.part in ("table", "annex") and st.amount_wan is not None:
@@ -94,7 +95,7 @@ def doubt_tables(statements: list[Statement], strict: set[str] = frozenset()) ->
         misfits: list[dict[tuple[int, str], float]] = []
         checks, failures = _identities(rows, misfits)
         pattern = len(failures) >= MIN_FAILURES and len(failures) >= FAILING_SHARE * checks
-        if pattern or (section in strict and failures and not _one_misprint(misfits)):
+        if (pattern or (section in strict and failures)) and not _one_misprint(misfits):
             evidence = _pattern(rows) or failures
             mark_doubtful(statements, section)
             doubts.append(

@@ -17,8 +17,9 @@ is the order of things from left to right. So the header is rebuilt from its *wo
   figure column, or a row's own label; a 栏次 row (1, 2, 3 …) numbers the columns and must agree;
 - a row's figures go to the columns in their order; a row short of figures (a blank cell) is
   placed where the table's sums can hold with the blank standing for the value they imply;
-  when several places can, by the positions of a complete row or the column numbers (never of
-  header words, which drift), only when one place is clearly nearest; else not at all.
+  when several places can, by positions (a complete row, the column numbers, the side words
+  or stacks, the whole row shifted by its median offset), only when one place is clearly
+  nearest; else not at all.
 
 The reading is taken only when every stack is a known name and the counts agree; the table's
 sums (合计 = its three parts; 小计 = 购置费 + 运行维护费; 公务接待费 = 国内 + 国（境）外) are then
@@ -323,10 +324,10 @@ def _placed(
 
     A row as long as the anchors is read in order. A row short of a few figures (blank cells):
     each way of leaving that many columns blank, in order, is kept if the table's sums can
-    hold with it (``consistent``); one way left is the reading. Of several, the one nearest
-    the anchors (the whole row shifted by its median offset) is taken only when the anchors
-    are sure positions (``by_position``: figures of a complete row, the column numbers) and it
-    is clearly better than the next; else None."""
+    hold with it (``consistent``); one way left is the reading. Of several (the parts of one
+    side may add up on the other side too), the one nearest the anchors, once the whole row
+    is shifted by its median offset, is taken only when ``by_position`` and it is clearly
+    better than the next (a hole in the row where its gaps say); else None."""
     n, k = len(anchors), len(figures)
     if k == n:
         return [t for _, t in figures]
@@ -399,7 +400,7 @@ def three_public_table(
                 figures,
                 [c for _, c in columns],
                 lambda c: _consistent(parts, c[:half]) and _consistent(parts, c[half:]),
-                by_position=False,
+                by_position=True,
             )
             if cells is None:
                 return None
@@ -415,7 +416,7 @@ def three_public_table(
                     for side in (0, 1)
                 )
 
-            cells = _placed(figures, [x for x, _ in sorted(header.sides)], both, by_position=False)
+            cells = _placed(figures, [x for x, _ in sorted(header.sides)], both, by_position=True)
             if cells is None:
                 return None
             for side in (0, 1):
