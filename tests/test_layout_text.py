@@ -791,3 +791,14 @@ def test_a_blanked_subtotal_breaking_both_three_public_sums_is_the_reports_error
     got = _three_statements(blanked, resolver)
     assert got["three_public_vehicle"] == (0.0, 2.23)  # not doubted: the blank accuses
     assert got["three_public_total"] == (2.53, 2.87)
+
+
+def test_the_tables_subject_over_the_whole_header_names_no_column(resolver):
+    """ "财政拨款“三公”经费" printed over all the parts is the table's subject, not a column."""
+    lines = THREE_PAIRS.splitlines()
+    text = (
+        "\n".join(lines[:3] + ["                            财政拨款“三公”经费"] + lines[3:]) + "\n"
+    )
+    got = _three_statements(text, resolver)
+    assert got["three_public_total"] == (9.39, 9.61)
+    assert got["three_public_vehicle"] == (2.08, 2.11)

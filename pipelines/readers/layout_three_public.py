@@ -49,7 +49,8 @@ MAX_HEADER_LINES = 16
 TITLE_LOOKUP_LINES = 4
 _SIDES = {"预算数": 0, "预算": 0, "决算数": 1, "决算": 1}
 _SIDE_NAMES = ("预算数", "决算数")
-_NEUTRAL = {"项目", "栏次", "金额"}
+# Words over the whole header: the table's own subject ("财政拨款“三公”经费" over all parts).
+_NEUTRAL = {"项目", "栏次", "金额", "财政拨款三公经费"}
 _COLUMN_NUMBERS = re.compile(r"^(?:栏次)?(?:\d{1,2})+$")
 # Column names: (name written in the rebuilt header, the names a stack may print).
 _NAMES = (
