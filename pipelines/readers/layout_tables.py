@@ -13,6 +13,21 @@ Rows are rebuilt from their codes and numbers, not from one template's header:
 - a line holding only a piece of text between data lines is part of a name wrapped by the
   layout: above its row's code (the row has no name of its own) or below it.
 
+A text layout places lines of Chinese words at positions that drift from the figures under
+them; what it keeps is the order of things from left to right. So where positions are not
+enough, order and arithmetic decide:
+
+- a 栏次 row (1, 2, 3 …) numbers the figure columns: the header's word stacks, left to right,
+  are the label columns and then one column per number, a number no row fills a column blank
+  in every row; the figure columns go under the numbers by their offsets from the first total;
+- the 三公 table's header is rebuilt from its word stacks and the template's vocabulary
+  (pipelines.readers.layout_three_public);
+- a table whose figures cannot be put under the numbers, or whose positions put two figures of
+  one line in one column, is read by each row's order and the table's sums when its kind is
+  known (pipelines.readers.ordered_tables), else kept and marked doubtful;
+- a table whose every figure stands right after its own label is paired by order, as exact as
+  a Word table.
+
 Each table becomes a header row and data rows with one cell per column (blank where a row has
 nothing in a column), exactly as a Word table would arrive.
 """
@@ -40,10 +55,10 @@ _WIDE_GAP = re.compile(r"\S {2,}\S")
 _LABEL_END = re.compile(r"(?:收入|支出|结余|合计|总计|经费|分配)$")
 _LABEL_MIN = 4
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
-MIN_WIDE_ROW_FIGURES = 4
+MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
 # A figure column goes under a 栏次 number only this near it (once shifted), relative to the
 # gap to the next number.
-_NUMBER_SHARE = 0.4  # a table of one row (the 三公 table) shows this many figures
+_NUMBER_SHARE = 0.4
 # A page's number printed at its foot ("-4-", "- 4 -", "第4页", "第4页 共9页", "4/9"): the
 # page ends there; it is no piece of a name.
 _PAGE_NUMBER = re.compile(
