@@ -156,6 +156,8 @@ class NarrativeExtractor:
         self.carry: re.Match | None = (
             None  # a subject path whose figures follow in later paragraphs
         )
+        # the previous paragraph's last figure with both 决算 and 预算
+        self.budgeted: Statement | None = None
 
     def extract(
         self, original: str, block_index: int, location: str, part: str, section: str, next_no: int
@@ -174,7 +176,22 @@ class NarrativeExtractor:
                 norm, s_start, s_end, quote, paths, state, block_index, location, part, section
             )
         self._flush_budget(state, original.strip(), block_index, location, part, section)
-        _budget_directions(norm, original, back, state.statements)
+        previous = self.budgeted
+        if previous is not None and any(
+            st.amount_wan is not None or st.metric != previous.metric for st in state.statements
+        ):
+            previous = None  # the paragraph states figures of its own, or of something else
+        _budget_directions(norm, original, back, state.statements, previous)
+        # A claim in the next paragraph may still concern this one's figure: text layouts
+        # break a paragraph where a sentence ends at the end of a line.
+        self.budgeted = next(
+            (
+                st
+                for st in reversed(state.statements)
+                if st.amount_wan is not None and st.budget_wan is not None
+            ),
+            None,
+        )
         if _dangling_level(norm, paths):
             # "…（款）机关事业单位基本养老" + figures + "保险缴费支出（项）": a text layout put
             # the figures inside the subject's name; which subject they are is a guess.
@@ -194,6 +211,7 @@ class NarrativeExtractor:
     def reset(self) -> None:
         """A heading ends what a subject path governs."""
         self.carry = None
+        self.budgeted = None
 
     # -- one sentence -------------------------------------------------------------------
     def _sentence(
@@ -649,8 +667,13 @@ _BUDGET_DIRECTION = re.compile(
 )
 
 
-def _budget_directions(norm: str, original: str, back: list[int], statements: list) -> None:
-    """Record each claim on the last figure before it that has both 决算 and 预算."""
+def _budget_directions(
+    norm: str, original: str, back: list[int], statements: list, previous=None
+) -> None:
+    """Record each claim on the last figure before it that has both 决算 and 预算; with none in
+    its paragraph, on ``previous``: the paragraph before's, when no heading came between and
+    this one states no figure of its own, only changes of that figure's metric (a text layout
+    broke one paragraph where a sentence ended at the end of a line)."""
     for m in _BUDGET_DIRECTION.finditer(norm):
         if m.group("basic"):
             continue
@@ -661,7 +684,7 @@ def _budget_directions(norm: str, original: str, back: list[int], statements: li
                 for st in reversed(statements)
                 if st.amount_wan is not None and st.budget_wan is not None
             ),
-            None,
+            previous,
         )
         if target is not None and target.budget_direction is None:
             target.budget_direction = direction

@@ -14,7 +14,7 @@ _STYLES = [
     ("part", re.compile(rf"^第[{_CN}]+部分")),
     ("cn", re.compile(rf"^[{_CN}]+\s*[、.]")),
     ("paren_cn", re.compile(rf"^\([{_CN}]+\)")),
-    ("arabic", re.compile(r"^\d{1,2}\s*[、.]")),
+    ("arabic", re.compile(r"^\d{1,2}\s*(?:、|\.(?!\d))")),  # "9.31" is a figure
     ("paren_arabic", re.compile(r"^\(\d{1,2}\)")),
 ]
 _AMOUNT = re.compile(r"\d\s*(?:万元|元|%)")

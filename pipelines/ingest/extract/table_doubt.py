@@ -50,6 +50,8 @@ SUMMARY_PARTS = [
     ("fiscal_expenditure_total", ("fiscal_expenditure_current_year", "fiscal_carryover_end")),
 ]
 MIN_FAILURES = 2
+# Identities that a single misprinted figure breaks agree on its value within this (万元).
+MISPRINT_AGREEMENT_WAN = 0.03
 FAILING_SHARE = 0.5
 HALF_UNIT_WAN = 0.005  # a figure printed to 0.01 万元
 # Moving every amount one row up mends most identities (the last row has nothing to move).
@@ -81,16 +83,19 @@ def doubt_tables(statements: list[Statement], strict: set[str] = frozenset()) ->
 
     A table rebuilt from text laid out with spaces (``strict``: its sections) is doubted on one
     failing identity: its rows were paired by position, and a misplaced figure is likelier
-    than a misprinted one."""
+    than a misprinted one. Neither holds when one figure explains every failure and two
+    identities agree on the value it should have (``_one_misprint``: a blanked or changed
+    cell breaks every sum it is in): that is the report's misprint, for the checks."""
     by_table: dict[str, list[Statement]] = defaultdict(list)
     for st in statements:
         if st.part in ("table", "annex") and st.amount_wan is not None:
             by_table[st.section].append(st)
     doubts = []
     for section, rows in by_table.items():
-        checks, failures = _identities(rows)
+        misfits: list[dict[tuple[int, str], float]] = []
+        checks, failures = _identities(rows, misfits)
         pattern = len(failures) >= MIN_FAILURES and len(failures) >= FAILING_SHARE * checks
-        if pattern or (section in strict and failures):
+        if (pattern or (section in strict and failures)) and not _one_misprint(misfits):
             evidence = _pattern(rows) or failures
             mark_doubtful(statements, section)
             doubts.append(
@@ -113,9 +118,23 @@ def mark_doubtful(statements: list[Statement], section: str) -> None:
             st.doubtful = True
 
 
-def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
-    """(number of identities checked, a description of each failing one)."""
+def _identities(
+    rows: list[Statement], misfits: list[dict[tuple[int, str], float]] | None = None
+) -> tuple[int, list[str]]:
+    """(number of identities checked, a description of each failing one). ``misfits`` gets,
+    for each failing identity, the value it implies for each of its figures (keyed by the
+    statement's id and the field: amount, basic or project)."""
     checks, failures = 0, []
+    misfits = [] if misfits is None else misfits
+
+    def misfit(total: Statement, parts: list[Statement]) -> None:
+        stated = total.amount_wan
+        whole = sum(p.amount_wan for p in parts)
+        implied = {(id(total), "amount"): whole}
+        for p in parts:
+            implied[(id(p), "amount")] = stated - (whole - p.amount_wan)
+        misfits.append(implied)
+
     for metric, total_metric in SUBJECT_METRICS.items():
         lines: dict[str, Statement] = {}
         for st in rows:
@@ -133,6 +152,7 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             total = sum(k.amount_wan for k in kids)
             if abs(parent.amount_wan - total) > HALF_UNIT_WAN * (len(kids) + 1) + 1e-6:
                 failures.append(f"{code}写为{parent.amount_wan:,.2f}，其下级合计{total:,.2f}")
+                misfit(parent, kids)
         classes = [s for c, s in lines.items() if len(c) == 3]
         totals = [s for s in rows if s.metric == total_metric and s.subject_code is None]
         if classes and totals:
@@ -140,6 +160,7 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             total = sum(k.amount_wan for k in classes)
             if abs(totals[0].amount_wan - total) > HALF_UNIT_WAN * (len(classes) + 1) + 1e-6:
                 failures.append(f"合计写为{totals[0].amount_wan:,.2f}，各类合计{total:,.2f}")
+                misfit(totals[0], classes)
     by_metric = {st.metric: st for st in rows if st.metric and st.amount_wan is not None}
     best: dict[str, tuple[str, ...]] = {}
     for parent, parts in SUMMARY_PARTS:  # of a parent's breakdowns, the one the table states
@@ -154,6 +175,7 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             stated = by_metric[parent].amount_wan
             if abs(stated - total) > HALF_UNIT_WAN * (len(present) + 1) + 1e-6:
                 failures.append(f"{parent}写为{stated:,.2f}，表内各项合计{total:,.2f}")
+                misfit(by_metric[parent], [by_metric[p] for p in present])
     for parent, parts in THREE_PUBLIC_PARTS.items():
         if parent in by_metric and all(p in by_metric for p in parts):
             checks += 1
@@ -161,6 +183,7 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
             stated = by_metric[parent].amount_wan
             if abs(stated - total) > HALF_UNIT_WAN * (len(parts) + 1) + 1e-6:
                 failures.append(f"三公表中{parent}写为{stated:,.2f}，各部分合计{total:,.2f}")
+                misfit(by_metric[parent], [by_metric[p] for p in parts])
     for st in rows:
         if st.basic_wan is None or st.project_wan is None:
             continue
@@ -170,7 +193,28 @@ def _identities(rows: list[Statement]) -> tuple[int, list[str]]:
                 f"{st.source_location}合计{st.amount_wan:,.2f}≠基本支出{st.basic_wan:,.2f}"
                 f"＋项目支出{st.project_wan:,.2f}"
             )
+            misfits.append(
+                {
+                    (id(st), "amount"): st.basic_wan + st.project_wan,
+                    (id(st), "basic"): st.amount_wan - st.project_wan,
+                    (id(st), "project"): st.amount_wan - st.basic_wan,
+                }
+            )
     return checks, failures
+
+
+def _one_misprint(misfits: list[dict[tuple[int, str], float]]) -> bool:
+    """Whether one figure explains every failing identity of a table, and at least two of them
+    agree on the value it should have: a figure misprinted by the report (a changed total),
+    not figures read into the wrong places (which break identities that disagree)."""
+    if len(misfits) < MIN_FAILURES:
+        return False
+    common = set.intersection(*(set(m) for m in misfits))
+    for key in common:
+        values = [m[key] for m in misfits]
+        if max(values) - min(values) <= MISPRINT_AGREEMENT_WAN:
+            return True
+    return False
 
 
 def _pattern(rows: list[Statement]) -> list[str]:

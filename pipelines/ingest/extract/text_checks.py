@@ -37,6 +37,7 @@ _SHARE_WITHOUT_PERCENT = re.compile(
 )
 _TRUNCATED_YEAR = re.compile(r"(?<!\d)(20\d)\s+年度?")
 _HEADING_MAX = 40
+_WRAP_TAIL = 12  # characters of the next line a wrapped date may end in
 
 
 @dataclass
@@ -51,13 +52,16 @@ class TextFinding:
 
 def text_findings(doc: Document, fiscal_year: int | None) -> list[TextFinding]:
     out: list[TextFinding] = []
-    for block in doc.blocks:
+    for k, block in enumerate(doc.blocks):
         text = block.text
         if not text.strip():
             continue
         out.extend(_placeholders(text, block.location))
         if fiscal_year is not None and block.kind == "paragraph":
-            out.extend(_other_years(text, block.location, fiscal_year))
+            # "截至2022年12月31" + "日，…": a date a text layout wrapped onto the next line
+            nxt = doc.blocks[k + 1] if k + 1 < len(doc.blocks) else None
+            tail = nxt.text.strip()[:_WRAP_TAIL] if nxt and nxt.kind == "paragraph" else ""
+            out.extend(_other_years(text, block.location, fiscal_year, tail))
         if block.kind == "paragraph":
             out.extend(_defects(text, block.location))
     return _one_per_line(out)
@@ -79,15 +83,19 @@ def _placeholders(text: str, location: str) -> list[TextFinding]:
     ]
 
 
-def _other_years(text: str, location: str, fiscal_year: int) -> list[TextFinding]:
-    """A title, part or table heading, or "截至…年12月31日", that names another year."""
+def _other_years(text: str, location: str, fiscal_year: int, tail: str = "") -> list[TextFinding]:
+    """A title, part or table heading, or "截至…年12月31日", that names another year; ``tail``
+    is the start of the next line, where a wrapped date ends (a date starting there is the
+    next line's)."""
     out = []
     heading = not _SENTENCE.search(text) and (
         len(compact(text)) <= _HEADING_MAX or _PART_HEADING.match(compact(text))
     )
     patterns = [_AS_OF] + ([_TITLE_YEAR] if heading else [])
     for pattern in patterns:
-        for m in pattern.finditer(text):
+        for m in pattern.finditer(text.rstrip() + tail if pattern is _AS_OF else text):
+            if m.start() >= len(text.rstrip()):
+                continue
             year = int(m.group("year"))
             if year == fiscal_year or _PRIOR_CONTEXT.search(text[: m.start()]):
                 continue

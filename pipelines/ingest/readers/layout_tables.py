@@ -13,6 +13,21 @@ Rows are rebuilt from their codes and numbers, not from one template's header:
 - a line holding only a piece of text between data lines is part of a name wrapped by the
   layout: above its row's code (the row has no name of its own) or below it.
 
+A text layout places lines of Chinese words at positions that drift from the figures under
+them; what it keeps is the order of things from left to right. So where positions are not
+enough, order and arithmetic decide:
+
+- a 栏次 row (1, 2, 3 …) numbers the figure columns: the header's word stacks, left to right,
+  are the label columns and then one column per number, a number no row fills a column blank
+  in every row; the figure columns go under the numbers by their offsets from the first total;
+- the 三公 table's header is rebuilt from its word stacks and the template's vocabulary
+  (pipelines.ingest.readers.layout_three_public);
+- a table whose figures cannot be put under the numbers, or whose positions put two figures of
+  one line in one column, is read by each row's order and the table's sums when its kind is
+  known (pipelines.ingest.readers.ordered_tables), else kept and marked doubtful;
+- a table whose every figure stands right after its own label is paired by order, as exact as
+  a Word table.
+
 Each table becomes a header row and data rows with one cell per column (blank where a row has
 nothing in a column), exactly as a Word table would arrive.
 """
@@ -41,6 +56,9 @@ _LABEL_END = re.compile(r"(?:收入|支出|结余|合计|总计|经费|分配)$"
 _LABEL_MIN = 4
 _MAX_SPLITS = 8  # a column range is cut in two at most this deep
 MIN_WIDE_ROW_FIGURES = 4  # a table of one row (the 三公 table) shows this many figures
+# A figure column goes under a 栏次 number only this near it (once shifted), relative to the
+# gap to the next number.
+_NUMBER_SHARE = 0.4
 # A page's number printed at its foot ("-4-", "- 4 -", "第4页", "第4页 共9页", "4/9"): the
 # page ends there; it is no piece of a name.
 _PAGE_NUMBER = re.compile(
@@ -60,6 +78,8 @@ class LayoutTable:
     # Every figure was put in its cell by labels and the table's own sums, not by position
     # (pipelines.ingest.readers.ordered_tables): the table is read as a Word table is.
     exact: bool = False
+    # Its header was read by the order of its word stacks under a 栏次 row's numbers.
+    numbered: bool = False
 
 
 @dataclass
@@ -118,6 +138,27 @@ def _is_data(tokens: list[tuple[int, int, str]]) -> bool:
 def _is_label_row(tokens: list[tuple[int, int, str]]) -> bool:
     """Numbered labels and nothing else: a row of a table the report left blank."""
     return bool(tokens) and all(_ENUMERATED.match(t) and not _PROSE.search(t) for _, _, t in tokens)
+
+
+def _is_blank_row(tokens: list[tuple[int, int, str]]) -> bool:
+    """Whole labels side by side and nothing else ("年初结转和结余  年末结转和结余"): a row of a
+    two-sided table the report left blank, not a header (header words name columns, they do
+    not end like a row's label)."""
+    return len(tokens) >= 2 and all(
+        _LABEL_END.search(t)
+        and not _is_figure(t)
+        and not _PROSE.search(t)
+        and not _HEADER_STOP.search(t)
+        and not _TITLE_WORDS.search(t)
+        for _, _, t in tokens
+    )
+
+
+def _next_is_row(parsed: list[_Line], j: int) -> bool:
+    k = j + 1
+    while k < len(parsed) and not parsed[k].tokens:
+        k += 1
+    return k < len(parsed) and _is_data(parsed[k].tokens)
 
 
 def _is_fragment(tokens: list[tuple[int, int, str]]) -> bool:
@@ -182,17 +223,37 @@ def find_layout_tables(lines: list[str], page_starts: set[int] | None = None) ->
             ):
                 start -= 1
             lead = [ln for ln in parsed[start:i] if ln.tokens]
+            three = None
             if _aligned(lines, data):
+                from pipelines.ingest.readers.layout_three_public import three_public_table
+
+                three = three_public_table(parsed, i, data)
+            if three is not None:
+                tables.append(three)
+            elif _aligned(lines, data):
                 header = _header_lines(parsed, start)
-                tables.append(_build(header, lead + region, data, page_of))
+                numbers = _column_numbers(parsed, start)
+                table = _build(header, lead + region, data, page_of, numbers)
+                if (numbers and not table.numbered) or table.doubt:
+                    # A 栏次 row numbers columns the positions could not put the figures
+                    # under, or positions put two figures of a line in one column (a page
+                    # laid out anew): read by the order of each row's figures and the
+                    # table's sums, when its kind is known.
+                    from pipelines.ingest.readers.ordered_tables import build_ordered_table
+
+                    rebuilt = build_ordered_table(lines, lead + region)
+                    if rebuilt is not None:
+                        table = rebuilt
+                        end = max(end, table.last_line - 1)
+                tables.append(table)
             else:
                 tables.append(_build_ordered(lead + region, data, lines))
                 end = max(end, tables[-1].last_line - 1)  # it may read on past the region
-        elif not _aligned(lines, data):
+        else:
             from pipelines.ingest.readers.ordered_tables import ordered_table_alone
 
             alone = ordered_table_alone(lines, region, data)
-            if alone is not None:  # one line under a table's title and header
+            if alone is not None:  # one line under a table's title and header, aligned or not
                 tables.append(alone)
                 end = max(end, alone.last_line - 1)
         i = end + 1
@@ -216,6 +277,8 @@ def _region(parsed: list[_Line], start: int) -> tuple[list[_Line], int]:
             last = j
         elif (_is_fragment(tokens) or _is_label_row(tokens)) and j + 1 < len(parsed):
             region.append(parsed[j])
+        elif _is_blank_row(tokens) and _next_is_row(parsed, j):
+            region.append(parsed[j])  # "年初结转和结余  年末结转和结余": a row left blank
         else:
             break
         j += 1
@@ -660,12 +723,106 @@ def _build_ordered(
     return table
 
 
+def _column_numbers(parsed: list[_Line], first_data: int) -> list[float]:
+    """Centres of the numbers of the 栏次 row above a table's first row ("栏次 1 2 3 …", the
+    numbers 1 to N in order), or [] when it has none."""
+    k = first_data - 1
+    seen = 0
+    while k >= 0 and seen <= MAX_HEADER_LINES:
+        tokens = parsed[k].tokens
+        k -= 1
+        if not tokens:
+            continue
+        seen += 1
+        text = " ".join(t for _, _, t in tokens)
+        if _HEADER_STOP.search(text) or _PROSE.search(text) or _is_data(tokens):
+            break
+        words = [(s, e, t) for s, e, t in _header_words(_Line(0, tokens)).tokens]
+        numbers = [(s, e, t) for s, e, t in words if t.isdigit()]
+        rest = "".join(t for _, _, t in words if not t.isdigit())
+        if (
+            numbers
+            and rest in ("", "栏次")
+            and [int(t) for *_, t in numbers] == list(range(1, len(numbers) + 1))
+        ):
+            return [(s + e) / 2 for s, e, _ in numbers]
+    return []
+
+
+def _under_numbers(figures: list[float], numbers: list[float], first: int) -> list[int] | None:
+    """The numbers (increasing indices) the figure columns stand under, the first figure column
+    under number ``first``: the others nearest once shifted as the first is (a text layout
+    shifts a whole line, so offsets are alike along it, not positions), each unmistakably
+    (within ``_NUMBER_SHARE`` of the gap to the next number), in order; else None."""
+    if first + len(figures) > len(numbers):
+        return None
+    shift = figures[0] - numbers[first]
+    out = [first]
+    for x in figures[1:]:
+        j = min(range(len(numbers)), key=lambda k: abs(numbers[k] + shift - x))
+        gaps = [abs(numbers[j] - numbers[k]) for k in (j - 1, j + 1) if 0 <= k < len(numbers)]
+        if j <= out[-1] or abs(numbers[j] + shift - x) > _NUMBER_SHARE * min(gaps):
+            return None
+        out.append(j)
+    return out
+
+
+def _header_by_numbers(
+    grid: _Grid, header: list[_Line], numbers: list[float]
+) -> tuple[list[_Column], list[str]] | None:
+    """Columns and header text read by order where a 栏次 row numbers the figure columns: the
+    header's word stacks, left to right, are the label columns and then one per number; the
+    figure columns the rows fill go under the numbers they stand nearest (in order), and a
+    number no row fills is a column blank in every row (上缴上级支出 of a department without
+    any). None unless the stacks are exactly as many as those columns."""
+    from pipelines.ingest.readers.layout_three_public import word_stacks
+
+    kinds = [kind for _, _, kind in grid.columns]
+    if "amount" not in kinds:
+        return None
+    first = kinds.index("amount")
+    if any(kind != "amount" for kind in kinds[first:]) or len(numbers) < len(kinds) - first:
+        return None  # labels after figures (a two-sided table): not this shape
+    words = [(ln.no, s, e, t) for ln in header for s, e, t in ln.tokens]
+    stacks = word_stacks(words)
+    if len(stacks) != first + len(numbers):
+        return None
+    figures = [_centre(grid.columns[k][:2]) for k in range(first, len(kinds))]
+    if len(figures) == len(numbers):
+        under = list(range(len(numbers)))
+    else:
+        # The rows' first figure is their total: it stands under the first total the header
+        # names (本年支出合计, 合计 …), which places the others by their offsets.
+        names = [st.text.replace(" ", "") for st in stacks[first:]]
+        total = next((j for j, t in enumerate(names) if t.endswith(("合计", "小计"))), None)
+        under = None if total is None else _under_numbers(figures, numbers, total)
+        if under is None:
+            return None
+    origin = {j: first + k for k, j in enumerate(under)}
+    cols = [_Column(grid.columns[k][:2], kinds[k] != "text", origin=k) for k in range(first)] + [
+        _Column(
+            grid.columns[origin[j]][:2] if j in origin else (int(x), int(x) + 1),
+            True,
+            origin=origin.get(j),
+        )
+        for j, x in enumerate(numbers)
+    ]
+    return cols, [st.text.replace(" ", "") for st in stacks]
+
+
 def _build(
-    header: list[_Line], region: list[_Line], data: list[_Line], page_of: dict[int, int]
+    header: list[_Line],
+    region: list[_Line],
+    data: list[_Line],
+    page_of: dict[int, int],
+    numbers: list[float] | None = None,
 ) -> LayoutTable:
     grid, cells_by_line, crowded = _page_cells(region, page_of)
     spans = [(s, e) for s, e, _ in grid.columns]
-    cols, joined = _header_cells(spans, [kind != "text" for _, _, kind in grid.columns], header)
+    by_order = _header_by_numbers(grid, header, numbers) if numbers and header else None
+    cols, joined = by_order or _header_cells(
+        spans, [kind != "text" for _, _, kind in grid.columns], header
+    )
     numeric = [c.numeric for c in cols]
     where = {c.origin: k for k, c in enumerate(cols) if c.origin is not None}
     widened: dict[int, list[str]] = {}
@@ -674,7 +831,9 @@ def _build(
         for k, cell in enumerate(cells):
             row[where[k]] = cell
         widened[no] = row
-    table = LayoutTable(first_line=(header or region)[0].no, last_line=region[-1].no)
+    table = LayoutTable(
+        first_line=(header or region)[0].no, last_line=region[-1].no, numbered=bool(by_order)
+    )
     if header:
         table.rows.append((header[0].no, tuple(joined)))
     rows = _rows_with_names(region, widened)
@@ -693,22 +852,49 @@ def _build(
             f"第{orphans[0]}行的数字与项目名称不在同一行（文本版式拆开了表格行），"
             "无法可靠对应数字与项目"
         )
+    else:
+        kinds = [grid.columns[c.origin][2] if c.origin is not None else "amount" for c in cols]
+        table.exact = _labelled(rows, kinds)
     return table
 
 
+def _labelled(rows: list[tuple[int, tuple[str, ...]]], kinds: list[str]) -> bool:
+    """Whether every figure of the table stands right after its own label, in the line's
+    order (a label column, then row numbers at most, then one amount column: "本年收入合计 |
+    5 | 1,230.50 | 本年支出合计 | 35 | 1,230.50"): its figures are paired with labels by
+    their order, not by position, and it is read as a Word table is."""
+    label_of: dict[int, int] = {}
+    for k, kind in enumerate(kinds):
+        if kind != "amount":
+            continue
+        j = k - 1
+        while j >= 0 and kinds[j] == "integer":
+            j -= 1
+        if j < 0 or kinds[j] != "text":
+            return False  # amounts side by side: which is which is a matter of position
+        label_of[k] = j
+    return bool(label_of) and all(
+        cells[label_of[k]] for _, cells in rows for k in label_of if cells[k]
+    )
+
+
 def _orphan_rows(rows: list[tuple[int, tuple[str, ...]]], numeric: list[bool]) -> list[int]:
-    """Lines where an amount stands without the label it belongs to: the nearest label column
-    to its left is empty (row numbers and codes are not amounts, a coded row has its code)."""
-    labels = [k for k, is_num in enumerate(numeric) if not is_num]
+    """Lines where an amount stands without the label it belongs to: every label column
+    between the amount column before it (or the line's start) and it is empty. Amounts side
+    by side share the label before the first of them; row numbers and codes are not amounts,
+    a coded row has its code; a label in a column of its own left of the names ("合计" where
+    codes stand) is the row's label."""
     out = []
     for no, cells in rows:
         if any(_CODE.match(c.replace(" ", "")) for c in cells):
             continue
+        previous = -1  # the last column holding an amount, left of the one looked at
         for k, cell in enumerate(cells):
             if not _AMOUNT.match(cell):
                 continue
-            label = max((j for j in labels if j < k), default=None)
-            if label is None or not cells[label]:
+            labels = [j for j in range(previous + 1, k) if not numeric[j]]
+            previous = k
+            if labels and not any(cells[j] for j in labels):
                 out.append(no)
                 break
     return out

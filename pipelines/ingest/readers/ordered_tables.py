@@ -297,9 +297,6 @@ def empty_ordered_tables(lines: list[str], tables: list[LayoutTable]) -> list[La
                 continue
             if _PROSE.search(body) or _is_row_text(body) or _TABLE_TITLE.search(body):
                 break
-            if re.search(r"\S {2,}\S", body):
-                header = []
-                break  # columns kept with runs of spaces: the aligned reader's
             header.append(j)
             j += 1
         if not header or j > len(lines) or not _EMPTY_NOTE.search(lines[j - 1]):
@@ -308,7 +305,9 @@ def empty_ordered_tables(lines: list[str], tables: list[LayoutTable]) -> list[La
             continue
         table = LayoutTable(first_line=header[0], last_line=header[-1])
         for no in header:
-            table.rows.append((no, tuple(lines[no - 1].split())))
+            # cells apart by runs of spaces (pdftotext -layout) or by single spaces
+            gap = r"\s{2,}" if re.search(r"\S {2,}\S", lines[no - 1].strip()) else r"\s+"
+            table.rows.append((no, tuple(re.split(gap, lines[no - 1].strip()))))
         out.append(table)
     return out
 
