@@ -195,11 +195,16 @@ def _plain_step_error(result) -> str | None:
 
 
 def _failures(result) -> list[str]:
-    """One line per failed step: the step and its error's first line."""
+    """One line per failed step: the step and the first line of the error that failed it (the
+    first of its causes that is not Dagster's "Error occurred while executing op" wrapper)."""
     lines = []
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
+            while error is not None and error.cls_name.startswith("Dagster"):
+                if (error.cause or error.context) is None:
+                    break
+                error = error.cause or error.context
             message = (error.message if error else "").strip().splitlines()[:1] or ["?"]
             lines.append(f"{event.step_key}: {message[0]}")
     return lines or ["the run did not complete"]

@@ -7,15 +7,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tools.sample import generate_county
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def _cli(*args: str, cwd: Path = PROJECT) -> subprocess.CompletedProcess:
+def _cli(
+    *args: str, cwd: Path = PROJECT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    extra = env or {}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COUNTY_", "DAGSTER_HOME"))}
     env["DAGSTER_DISABLE_TELEMETRY"] = "1"
     env["COUNTY_SETTLE_SECONDS"] = "0"  # the county was written a moment ago, not in transfer
+    env.update(extra)
     return subprocess.run(
         [sys.executable, "-m", "pipelines", *args],
         cwd=cwd,
@@ -80,3 +86,27 @@ def test_a_failed_run_exits_1_with_a_summary_and_a_log_line(tmp_path: Path) -> N
         job == "county_job" and len(run_id) == 36 and message.startswith("运行失败：staged_reports")
     )
     assert "Traceback" not in done.stderr.split("运行失败 / run failed:")[1]
+
+
+def test_a_helper_killed_while_drawing_charts_fails_the_run_saying_so(tmp_path: Path) -> None:
+    """Charts do not vanish silently: the helper process killed while it draws one (as an
+    out-of-memory kill would) fails the run, and the summary names the helper, not Dagster."""
+    from pipelines.publish.charts import cjk_font_available
+
+    if not cjk_font_available():
+        pytest.skip("no CJK font: no chart is drawn (install fonts-wqy-microhei)")
+    raw = tmp_path / "raw"
+    generate_county(raw, n_departments=2, years=(2024,), seed=7)
+    out = tmp_path / "out"
+    env = {"COUNTY_FAILPOINT": "helper.drawing_chart"}
+    done = _cli(
+        "run", "--raw", str(raw), "--warehouse", str(tmp_path / "w.duckdb"), "--out", str(out),
+        env=env,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr[-3000:]
+    summary = done.stderr.split("运行失败 / run failed:")[1]
+    assert (
+        "county_exports: pipelines.helper.HelperError: the run's helper process exited" in summary
+    )
+    log = (out / "run_failures.log").read_text(encoding="utf-8")
+    assert "HelperError" in log
