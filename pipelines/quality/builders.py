@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.resolver import name_key
+from pipelines.ingest.extract.table_doubt import SUBJECT_METRICS
 from pipelines.ingest.extract.vocabulary import BREAKDOWNS, METRIC_NAMES
 from pipelines.quality.intervals import (
     EPS,
@@ -502,20 +503,27 @@ def _sum_row(
 
 
 def _function_sums(report_id: str, amounts: list) -> list[Row]:
-    """项 → 款 → 类 → 一般公共预算财政拨款支出 合计, by code prefix."""
+    """项 → 款 → 类 → 合计, by code prefix, in every table of functional subjects (一般公共预算
+    财政拨款支出 in the text and its table; the all-funds 收入决算表 and 支出决算表; the 政府性基金
+    and 国有资本经营 ones)."""
+    out: list[Row] = []
+    for metric, total_metric in SUBJECT_METRICS.items():
+        out.extend(_subject_sums(report_id, amounts, metric, total_metric))
+    return out
+
+
+def _subject_sums(report_id: str, amounts: list, metric: str, total_metric: str) -> list[Row]:
     out: list[Row] = []
     by_code: dict[str, object] = {}
     for r in amounts:
-        if r.metric == "gpb_by_function" and r.subject_code:
+        if r.metric == metric and r.subject_code:
             by_code.setdefault(r.subject_code, r)
     if not by_code:
         return out
     # A line whose name could not be resolved has an unknown place under its parent: that
     # parent's sum cannot be checked (the code family reports the name instead).
     unknown_under = [
-        r.subject_parent or ""
-        for r in amounts
-        if r.metric == "gpb_by_function" and not r.subject_code
+        r.subject_parent or "" for r in amounts if r.metric == metric and not r.subject_code
     ]
     for code, parent in by_code.items():
         if len(code) == 7 or any(p.startswith(code) or not p for p in unknown_under):
@@ -527,12 +535,19 @@ def _function_sums(report_id: str, amounts: list) -> list[Row]:
             name = f"{parent.subject_name or parent.label}（{code}）"
             out.append(_sum_row(report_id, parent, kids, "sum.function_subjects", what=name))
     classes = [r for c, r in by_code.items() if len(c) == 3]
-    totals = [r for r in amounts if r.metric == "gpb_expenditure"]
-    if classes and totals:
-        # The total stated with the 类 breakdown (same block) if any, else the first one.
-        blocks = {c.block_index for c in classes}
-        near = [t for t in totals if t.block_index in blocks]
-        out.append(_sum_row(report_id, (near or totals)[0], classes, "sum.function_classes"))
+    totals = [r for r in amounts if r.metric == total_metric and not r.subject_code]
+    if classes and totals and not any(not p for p in unknown_under):
+        if metric == "gpb_by_function":
+            # The total stated with the 类 breakdown (same block) if any, else the first one.
+            blocks = {c.block_index for c in classes}
+            near = [t for t in totals if t.block_index in blocks]
+            out.append(_sum_row(report_id, (near or totals)[0], classes, "sum.function_classes"))
+        else:
+            # The 合计 row of the same table (a summary table's 本年支出合计 is another figure).
+            sections = {c.section for c in classes}
+            near = [t for t in totals if t.section in sections and t.part == "table"]
+            if near:
+                out.append(_sum_row(report_id, near[0], classes, "sum.function_classes"))
     return out
 
 

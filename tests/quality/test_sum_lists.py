@@ -84,3 +84,38 @@ def test_a_list_the_report_shows_complete_must_add_up(resolver):
     failed = _failed(checks)
     assert len(failed) == 2  # the narrative and the annex both miss 10.00
     assert all("合计为120.00万元" in m for m in failed["message"])
+
+
+EXPENDITURE_TABLE = (
+    "第一部分 部门决算表",
+    "支出决算表",
+    "单位：万元",
+    "科目编码\t科目名称\t本年支出合计\t基本支出\t项目支出",
+    "合计\t\t{total}\t100.00\t30.00",
+    "201\t一般公共服务支出\t110.00\t90.00\t20.00",
+    "20103\t政府办公厅（室）及相关机构事务\t110.00\t90.00\t20.00",
+    "2010301\t行政运行\t110.00\t90.00\t20.00",
+    "221\t住房保障支出\t20.00\t10.00\t10.00",
+    "22102\t住房改革支出\t20.00\t10.00\t10.00",
+    "2210201\t住房公积金\t20.00\t10.00\t10.00",
+)
+
+
+def _class_sums(resolver, total: str) -> pd.DataFrame:
+    doc = lines_document(*(line.format(total=total) for line in EXPENDITURE_TABLE))
+    rows = [{"report_id": "r", **s.as_row()} for s in extract_statements(doc, 2023, resolver)]
+    frame = sum_checks(pd.DataFrame(rows))
+    return frame[frame["check_id"].isin({"sum.function_classes", "sum.function_subjects"})]
+
+
+def test_the_all_funds_expenditure_table_adds_up_by_subject(resolver):
+    checks = _class_sums(resolver, "130.00")
+    assert len(checks) == 5  # 201, 20103, 221, 22102 and 合计 against its 类
+    assert _failed(checks).empty
+
+
+def test_a_wrong_total_of_the_all_funds_table_is_an_error(resolver):
+    failed = _failed(_class_sums(resolver, "143.76"))
+    assert list(failed["check_id"]) == ["sum.function_classes"]
+    (message,) = failed["message"]
+    assert "143.76" in message and "合计为130.00万元" in message
