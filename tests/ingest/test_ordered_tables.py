@@ -213,6 +213,51 @@ def test_three_public_table_whose_sums_fail_is_not_rebuilt():
     assert not any(t.exact for t in tables)
 
 
+def test_three_public_blank_cells_placed_where_the_sums_hold(resolver):
+    """Rule: blank cells (zero, printed as nothing) leave no trace; they are placed where every
+    order-keeping placement that lets both sides' sums hold puts them, and stay blank."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 20.00 18.00 5.00 3.00 15.00 15.00 10.00 7.00",
+    )
+    sts = _statements(text, resolver)
+    got = {s.metric: (s.amount_wan, s.budget_wan) for s in sts if s.part == "table"}
+    assert got["three_public_total"] == (25.0, 30.0)
+    assert got["three_public_vehicle"] == (18.0, 20.0)
+    assert got["three_public_vehicle_purchase"] == (3.0, 5.0)
+    assert got["three_public_vehicle_operation"] == (15.0, 15.0)
+    assert got["three_public_reception"] == (7.0, 10.0)
+    # blank cells: no budget figure, and the 决算数 read as a Word table's blank cell is
+    assert got.get("three_public_overseas", (0.0, None)) == (0.0, None)
+    assert not any(s.doubtful for s in sts)
+
+
+def test_three_public_blank_cells_two_placements_explain_are_doubted(resolver):
+    """公务用车 20.00 = 购置 + 运行维护 with one of them blank: which one printed 20.00 cannot be
+    told, so the table is doubted rather than read one way."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 6.00 5.00 20.00 18.00 20.00 18.00 4.00 2.00",
+    )
+    sts = _statements(text, resolver)
+    assert not [s for s in sts if s.part == "table" and s.amount_wan is not None]
+    assert [t.doubt for t in find_layout_tables(text.splitlines()) if t.doubt]
+
+
+def test_three_public_blank_cell_no_placement_explains_is_doubted(resolver):
+    """A row one figure short whose sums hold under no placement of the blank: where the blank
+    was cannot be told, so the table is doubted and none of its figures is read."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 6.00 20.00 18.00 0.00 0.00 20.00 18.00 4.00 2.00",
+    )
+    tables = [t for t in find_layout_tables(text.splitlines()) if t.doubt]
+    assert len(tables) == 1
+    assert "只有11个数字" in tables[0].doubt
+    sts = _statements(text, resolver)
+    assert not [s for s in sts if s.part == "table" and s.amount_wan is not None]
+
+
 EMPTY_AND_ONE_LINE = """\
 一般公共预算财政拨款基本支出决算表
 公开06表

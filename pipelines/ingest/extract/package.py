@@ -153,8 +153,8 @@ def package_findings(
             )
         )
     for t in recognized:
-        if not t.get("table_name") or not t.get("all_blank") or t.get("is_empty"):
-            continue
+        if not t.get("table_name") or not t.get("all_blank") or t.get("is_empty") or t.get("doubt"):
+            continue  # a table whose figures could not be read has its own finding
         words = next((x.words for x in due if x.name == t["table_name"]), t["table_name"])
         if re.search(rf"空表|无[^，。；]{{0,12}}{re.escape(words)}", body):
             continue  # the narrative says why ("本部门无国有资本经营预算财政拨款收支，已公开空表")
