@@ -545,7 +545,7 @@ def _subject_sums(report_id: str, amounts: list, metric: str, total_metric: str)
         else:
             # The 合计 row of the same table (a summary table's 本年支出合计 is another figure).
             sections = {c.section for c in classes}
-            near = [t for t in totals if t.section in sections and t.part == "table"]
+            near = [t for t in totals if t.section in sections]
             if near:
                 out.append(_sum_row(report_id, near[0], classes, "sum.function_classes"))
     return out

@@ -5,6 +5,7 @@ zero, must only not exceed its total (rounding included). Documents written for 
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from pipelines.ingest.extract import extract_statements
 from pipelines.quality.builders import sum_checks
@@ -101,8 +102,9 @@ EXPENDITURE_TABLE = (
 )
 
 
-def _class_sums(resolver, total: str) -> pd.DataFrame:
-    doc = lines_document(*(line.format(total=total) for line in EXPENDITURE_TABLE))
+def _class_sums(resolver, total: str, lead: tuple[str, ...] = ()) -> pd.DataFrame:
+    table = EXPENDITURE_TABLE[1:] if lead else EXPENDITURE_TABLE  # the lead is its own part
+    doc = lines_document(*lead, *(line.format(total=total) for line in table))
     rows = [{"report_id": "r", **s.as_row()} for s in extract_statements(doc, 2023, resolver)]
     frame = sum_checks(pd.DataFrame(rows))
     return frame[frame["check_id"].isin({"sum.function_classes", "sum.function_subjects"})]
@@ -114,8 +116,11 @@ def test_the_all_funds_expenditure_table_adds_up_by_subject(resolver):
     assert _failed(checks).empty
 
 
-def test_a_wrong_total_of_the_all_funds_table_is_an_error(resolver):
-    failed = _failed(_class_sums(resolver, "143.76"))
+@pytest.mark.parametrize(
+    "lead", [(), ("第四部分 附件", "附件1 某某局2024年度部门决算公开表")], ids=["tables", "annexed"]
+)
+def test_a_wrong_total_of_the_all_funds_table_is_an_error(resolver, lead):
+    failed = _failed(_class_sums(resolver, "143.76", lead))
     assert list(failed["check_id"]) == ["sum.function_classes"]
     (message,) = failed["message"]
     assert "143.76" in message and "合计为130.00万元" in message
