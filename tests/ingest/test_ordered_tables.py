@@ -146,6 +146,46 @@ def test_all_funds_table_total_row_takes_its_columns_from_the_summary(resolver):
     assert rows["201"][1:] == (None, None)
 
 
+# Six 项 under one 款, in a table of five part columns: too many ways to fill the columns to
+# count from below; the 款's own placement, fixed from above, decides theirs.
+MANY_CHILDREN = (
+    NATIONAL[: NATIONAL.index("支出决算表\n公开03表")]
+    .replace("1000.00", "6205.39")
+    .replace("700.00", "2458.92")
+    .replace("300.00", "3746.47")
+    + """\
+支出决算表
+公开03表
+编制部门：某某县测试局 金额单位：万元
+本年支 基本 项目 上缴上 经营 对附属单位
+项目 出合计 支出 支出 级支出 支出 补助支出
+科目 科目
+编码 名称 行次
+栏次 1 2 3 4 5 6
+合计 1 6205.39 2458.92 3746.47
+213 农林水支出 2 6205.39 2458.92 3746.47
+21301 农业农村 3 6205.39 2458.92 3746.47
+2130101 行政运行 4 1632.43 1473.22 159.21
+2130102 一般行政管理事务 5 790.61 790.61
+2130104 事业运行 6 1246.06 985.70 260.36
+2130106 科技转化与推广服务 7 1541.31 1541.31
+2130109 农产品质量安全 8 526.59 526.59
+2130110 执法监管 9 468.39 468.39
+"""
+)
+
+
+def test_many_children_are_placed_once_their_parent_is(resolver):
+    """Rule: when a parent's children can be filled in too many ways to count from below, the
+    parent's placement (fixed by the rows above it) is enough to place them, one at a time."""
+    rows = _subject_rows(_statements(MANY_CHILDREN, resolver), "expenditure_by_function_all")
+    assert rows["21301"] == (6205.39, 2458.92, 3746.47)
+    assert rows["2130101"] == (1632.43, 1473.22, 159.21)
+    assert rows["2130102"] == (790.61, None, 790.61)
+    assert rows["2130104"] == (1246.06, 985.70, 260.36)
+    assert rows["2130110"] == (468.39, None, 468.39)
+
+
 SUMMARY_NO_NUMBERS = """\
 收入支出决算总表
 单位：万元

@@ -505,6 +505,9 @@ def _place(
     nonneg = all(_cents(t) >= 0 for r in rows for t in r.figures)
     feasible: list[set | None] = list(options)
     broken = [False] * len(rows)
+    # Too many partial sums from below (many children, wide columns): undecided from below,
+    # not failing; decided from above once the row's own placement is known.
+    overflow = [False] * len(rows)
 
     def up(k: int) -> None:
         for c in rows[k].children:
@@ -517,7 +520,7 @@ def _place(
         bound = tuple(max(v[j] for v in options[k]) + tol for j in range(n - 1)) if nonneg else None
         sums = _sums(kids, bound)
         if sums is None:
-            broken[k] = True
+            broken[k] = overflow[k] = True
             return
         kept = {v for v in options[k] if any(_close(v, s, tol) for s in sums)}
         if not kept:
@@ -527,7 +530,8 @@ def _place(
 
     def down(k: int) -> None:
         kids = rows[k].children
-        if kids and not broken[k] and feasible[k] is not None:
+        known = overflow[k] and feasible[k] is not None and len(feasible[k]) == 1
+        if kids and (not broken[k] or known) and feasible[k] is not None:
             tol = _tolerance(len(kids) + 1)
             narrowed = {}
             for c in kids:
