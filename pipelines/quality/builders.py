@@ -18,6 +18,7 @@ import pandas as pd
 
 from pipelines.catalogue import Catalogue
 from pipelines.catalogue.resolver import name_key
+from pipelines.ingest.extract.table_doubt import SUBJECT_METRICS
 from pipelines.ingest.extract.vocabulary import BREAKDOWNS, METRIC_NAMES
 from pipelines.quality.intervals import (
     EPS,
@@ -341,9 +342,23 @@ _REQUIRED_CHILDREN = {
 
 
 def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
-    """Children against parents in every hierarchy a report states, within one part."""
+    """Children against parents in every hierarchy a report states, within one part.
+
+    A list of parts ("其中：基本支出A万元，项目支出B万元") is compared for equality with its total
+    only when it is known to be complete: every part of the breakdown it leaves out is stated
+    as zero elsewhere in the report, or the report's tables state the total and show no such
+    part. When another part of the report gives a left-out part an amount, or nothing says
+    whether it is zero, the list may be a selection: the parts must then not exceed the total
+    (rounding included), and that is all that is checked.
+    """
     rows: list[Row] = []
-    for (report_id, part), group in _group(_records(st), "report_id", "part").items():
+    records = _records(st)
+    report_amounts = _group(
+        [r for r in records if r.amount_wan is not None and r.part != "chart" and r.metric],
+        "report_id",
+        "metric",
+    )
+    for (report_id, part), group in _group(records, "report_id", "part").items():
         if part == "chart":
             continue
         amounts = [r for r in group if r.amount_wan is not None]
@@ -361,7 +376,13 @@ def sum_checks(st: pd.DataFrame) -> pd.DataFrame:
                 required = _REQUIRED_CHILDREN.get(parent_metric, {children[0]})
                 if len(stated) < 2 or not required <= {c.metric for c in stated}:
                     continue
-                rows.append(_sum_row(report_id, parent, stated, f"sum.{parent_metric}"))
+                missing = [c for c in children if c not in by_metric]
+                open_parts = _open_parts(report_id, part, parent_metric, missing, report_amounts)
+                rows.append(
+                    _sum_row(
+                        report_id, parent, stated, f"sum.{parent_metric}", open_parts=open_parts
+                    )
+                )
                 break
         rows.extend(_function_sums(report_id, amounts))
         rows.extend(_count_sums(report_id, group))
@@ -401,7 +422,33 @@ def _column_sums(report_id: str, amounts: list) -> list[Row]:
     return out
 
 
-def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | None = None) -> Row:
+def _open_parts(
+    report_id: str, part: str, parent_metric: str, missing: list[str], report_amounts: dict
+) -> list[str]:
+    """The parts of a breakdown a list leaves out that may hold an amount: stated non-zero
+    elsewhere in the report, or stated nowhere while no table of the report states the total
+    (the tables, where they give the total, show every part that is not zero)."""
+    tables_give_total = part == "table" or any(
+        r.part == "table" for r in report_amounts.get((report_id, parent_metric), ())
+    )
+    out = []
+    for metric in missing:
+        elsewhere = report_amounts.get((report_id, metric), ())
+        if any(abs(r.amount_wan) > amount_half(r.unit) + EPS for r in elsewhere):
+            out.append(metric)
+        elif not elsewhere and not tables_give_total:
+            out.append(metric)
+    return out
+
+
+def _sum_row(
+    report_id: str,
+    parent,
+    children: list,
+    check_id: str,
+    what: str | None = None,
+    open_parts: list[str] | None = None,
+) -> Row:
     total = sum(c.amount_wan for c in children)
     halves = [amount_half(c.unit) for c in children] + [amount_half(parent.unit)]
     allowed = sum_interval(halves, total).widen(EPS)
@@ -411,6 +458,30 @@ def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | 
         for c in children
     )
     places = list(dict.fromkeys([parent.source_location] + [c.source_location for c in children]))
+    if open_parts:
+        # The list may leave parts out: only "the parts listed do not exceed the total".
+        others = "、".join(_name(m) for m in open_parts)
+        upper = max(parent.amount_wan, allowed.lo) + amount_half(parent.unit)
+        lowest = f"{allowed.lo:,.{_bound_digits(allowed.lo, upper, parent.amount_wan)}f}"
+        return Row(
+            report_id,
+            check_id,
+            "sum",
+            "error",
+            parent.amount_wan,
+            round(total, 2),
+            allowed.lo,
+            upper,
+            f"{what}写为{_fmt(parent.amount_wan)}万元，小于其中列出的组成部分（{parts}万元）之和"
+            f"{_fmt(total)}万元，相差{_fmt(total - parent.amount_wan)}万元（未列出的{others}"
+            f"只会使合计更大；合计至少应为 {lowest}万元）。",
+            f"{what}{_fmt(parent.amount_wan)}万元不小于其中列出的组成部分之和"
+            f"（未列出{others}，故只核对不超过合计）。",
+            parent.source_text,
+            "、".join(places),
+            parent.statement_no,
+            involves=[parent.statement_no] + [c.statement_no for c in children],
+        )
     return Row(
         report_id,
         check_id,
@@ -432,20 +503,27 @@ def _sum_row(report_id: str, parent, children: list, check_id: str, what: str | 
 
 
 def _function_sums(report_id: str, amounts: list) -> list[Row]:
-    """项 → 款 → 类 → 一般公共预算财政拨款支出 合计, by code prefix."""
+    """项 → 款 → 类 → 合计, by code prefix, in every table of functional subjects (一般公共预算
+    财政拨款支出 in the text and its table; the all-funds 收入决算表 and 支出决算表; the 政府性基金
+    and 国有资本经营 ones)."""
+    out: list[Row] = []
+    for metric, total_metric in SUBJECT_METRICS.items():
+        out.extend(_subject_sums(report_id, amounts, metric, total_metric))
+    return out
+
+
+def _subject_sums(report_id: str, amounts: list, metric: str, total_metric: str) -> list[Row]:
     out: list[Row] = []
     by_code: dict[str, object] = {}
     for r in amounts:
-        if r.metric == "gpb_by_function" and r.subject_code:
+        if r.metric == metric and r.subject_code:
             by_code.setdefault(r.subject_code, r)
     if not by_code:
         return out
     # A line whose name could not be resolved has an unknown place under its parent: that
     # parent's sum cannot be checked (the code family reports the name instead).
     unknown_under = [
-        r.subject_parent or ""
-        for r in amounts
-        if r.metric == "gpb_by_function" and not r.subject_code
+        r.subject_parent or "" for r in amounts if r.metric == metric and not r.subject_code
     ]
     for code, parent in by_code.items():
         if len(code) == 7 or any(p.startswith(code) or not p for p in unknown_under):
@@ -457,12 +535,19 @@ def _function_sums(report_id: str, amounts: list) -> list[Row]:
             name = f"{parent.subject_name or parent.label}（{code}）"
             out.append(_sum_row(report_id, parent, kids, "sum.function_subjects", what=name))
     classes = [r for c, r in by_code.items() if len(c) == 3]
-    totals = [r for r in amounts if r.metric == "gpb_expenditure"]
-    if classes and totals:
-        # The total stated with the 类 breakdown (same block) if any, else the first one.
-        blocks = {c.block_index for c in classes}
-        near = [t for t in totals if t.block_index in blocks]
-        out.append(_sum_row(report_id, (near or totals)[0], classes, "sum.function_classes"))
+    totals = [r for r in amounts if r.metric == total_metric and not r.subject_code]
+    if classes and totals and not any(not p for p in unknown_under):
+        if metric == "gpb_by_function":
+            # The total stated with the 类 breakdown (same block) if any, else the first one.
+            blocks = {c.block_index for c in classes}
+            near = [t for t in totals if t.block_index in blocks]
+            out.append(_sum_row(report_id, (near or totals)[0], classes, "sum.function_classes"))
+        else:
+            # The 合计 row of the same table (a summary table's 本年支出合计 is another figure).
+            sections = {c.section for c in classes}
+            near = [t for t in totals if t.section in sections]
+            if near:
+                out.append(_sum_row(report_id, near[0], classes, "sum.function_classes"))
     return out
 
 

@@ -146,6 +146,46 @@ def test_all_funds_table_total_row_takes_its_columns_from_the_summary(resolver):
     assert rows["201"][1:] == (None, None)
 
 
+# Six 项 under one 款, in a table of five part columns: too many ways to fill the columns to
+# count from below; the 款's own placement, fixed from above, decides theirs.
+MANY_CHILDREN = (
+    NATIONAL[: NATIONAL.index("支出决算表\n公开03表")]
+    .replace("1000.00", "6205.39")
+    .replace("700.00", "2458.92")
+    .replace("300.00", "3746.47")
+    + """\
+支出决算表
+公开03表
+编制部门：某某县测试局 金额单位：万元
+本年支 基本 项目 上缴上 经营 对附属单位
+项目 出合计 支出 支出 级支出 支出 补助支出
+科目 科目
+编码 名称 行次
+栏次 1 2 3 4 5 6
+合计 1 6205.39 2458.92 3746.47
+213 农林水支出 2 6205.39 2458.92 3746.47
+21301 农业农村 3 6205.39 2458.92 3746.47
+2130101 行政运行 4 1632.43 1473.22 159.21
+2130102 一般行政管理事务 5 790.61 790.61
+2130104 事业运行 6 1246.06 985.70 260.36
+2130106 科技转化与推广服务 7 1541.31 1541.31
+2130109 农产品质量安全 8 526.59 526.59
+2130110 执法监管 9 468.39 468.39
+"""
+)
+
+
+def test_many_children_are_placed_once_their_parent_is(resolver):
+    """Rule: when a parent's children can be filled in too many ways to count from below, the
+    parent's placement (fixed by the rows above it) is enough to place them, one at a time."""
+    rows = _subject_rows(_statements(MANY_CHILDREN, resolver), "expenditure_by_function_all")
+    assert rows["21301"] == (6205.39, 2458.92, 3746.47)
+    assert rows["2130101"] == (1632.43, 1473.22, 159.21)
+    assert rows["2130102"] == (790.61, None, 790.61)
+    assert rows["2130104"] == (1246.06, 985.70, 260.36)
+    assert rows["2130110"] == (468.39, None, 468.39)
+
+
 SUMMARY_NO_NUMBERS = """\
 收入支出决算总表
 单位：万元
@@ -211,6 +251,51 @@ def test_three_public_table_whose_sums_fail_is_not_rebuilt():
     text = THREE_PUBLIC.replace("30.00 25.00", "31.00 25.00")
     tables = find_layout_tables(text.splitlines())
     assert not any(t.exact for t in tables)
+
+
+def test_three_public_blank_cells_placed_where_the_sums_hold(resolver):
+    """Rule: blank cells (zero, printed as nothing) leave no trace; they are placed where every
+    order-keeping placement that lets both sides' sums hold puts them, and stay blank."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 20.00 18.00 5.00 3.00 15.00 15.00 10.00 7.00",
+    )
+    sts = _statements(text, resolver)
+    got = {s.metric: (s.amount_wan, s.budget_wan) for s in sts if s.part == "table"}
+    assert got["three_public_total"] == (25.0, 30.0)
+    assert got["three_public_vehicle"] == (18.0, 20.0)
+    assert got["three_public_vehicle_purchase"] == (3.0, 5.0)
+    assert got["three_public_vehicle_operation"] == (15.0, 15.0)
+    assert got["three_public_reception"] == (7.0, 10.0)
+    # blank cells: no budget figure, and the 决算数 read as a Word table's blank cell is
+    assert got.get("three_public_overseas", (0.0, None)) == (0.0, None)
+    assert not any(s.doubtful for s in sts)
+
+
+def test_three_public_blank_cells_two_placements_explain_are_doubted(resolver):
+    """公务用车 20.00 = 购置 + 运行维护 with one of them blank: which one printed 20.00 cannot be
+    told, so the table is doubted rather than read one way."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 6.00 5.00 20.00 18.00 20.00 18.00 4.00 2.00",
+    )
+    sts = _statements(text, resolver)
+    assert not [s for s in sts if s.part == "table" and s.amount_wan is not None]
+    assert [t.doubt for t in find_layout_tables(text.splitlines()) if t.doubt]
+
+
+def test_three_public_blank_cell_no_placement_explains_is_doubted(resolver):
+    """A row one figure short whose sums hold under no placement of the blank: where the blank
+    was cannot be told, so the table is doubted and none of its figures is read."""
+    text = THREE_PUBLIC.replace(
+        "30.00 25.00 0.00 0.00 20.00 18.00 0.00 0.00 20.00 18.00 10.00 7.00",
+        "30.00 25.00 6.00 20.00 18.00 0.00 0.00 20.00 18.00 4.00 2.00",
+    )
+    tables = [t for t in find_layout_tables(text.splitlines()) if t.doubt]
+    assert len(tables) == 1
+    assert "只有11个数字" in tables[0].doubt
+    sts = _statements(text, resolver)
+    assert not [s for s in sts if s.part == "table" and s.amount_wan is not None]
 
 
 EMPTY_AND_ONE_LINE = """\

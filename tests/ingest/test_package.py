@@ -91,3 +91,17 @@ def test_a_table_read_without_its_title_makes_a_missing_one_unsure():
     untitled = ["项目\t合计", "一、基本支出\t6.00", "二、项目支出\t4.00", "合计\t10.00"]
     lines = CONTENTS + PARTS + _all_tables(skip="支出决算表") + ["注：单位万元"] + untitled
     assert _findings(lines) == {("package.table_unread", "warning")}
+
+
+def test_a_title_ending_in_another_tables_name_does_not_stand_for_it():
+    # The 三公 table titled with its 会议费 and 培训费, and the 国有资本经营 one without 收入,
+    # both end in "支出决算表": read as their own tables, they do not print the 支出决算表.
+    titled = {
+        "财政拨款“三公”经费支出决算表": "财政拨款“三公”经费、会议费、培训费支出决算表",
+        "国有资本经营预算财政拨款收入支出决算表": "国有资本经营预算财政拨款支出决算表",
+    }
+    lines: list[str] = []
+    for t in standard_tables():
+        if t.name != "支出决算表":
+            lines += _table(titled.get(t.name, t.name))
+    assert _findings(PARTS + lines) == {("package.table_missing", "error")}

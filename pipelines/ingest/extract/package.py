@@ -101,6 +101,11 @@ def package_findings(
         for t in recognized
         if not t.get("table_name") and not t.get("all_blank") and t.get("row_count", 0) >= 3
     )
+    read_titles = sorted(
+        {t["title"] for t in recognized if t.get("table_name") and t.get("title")},
+        key=len,
+        reverse=True,
+    )
     for table in due:
         if table.name in found:
             continue
@@ -112,10 +117,15 @@ def package_findings(
             reverse=True,
         )
         alone = re.sub(r"[\"“”]", "", paragraphs)
-        for name in others:
+        # Nor inside the printed title of a table that was read ("…会议费、培训费支出决算表" is
+        # the 三公 table's, "国有资本经营预算财政拨款支出决算表" the 国有资本 one's).
+        for name in [*read_titles, *others]:
             alone = alone.replace(re.sub(r"[\"“”]", "", compact(name)), "")
         words = re.sub(r"[\"“”]", "", compact(table.words))
-        printed = re.search(re.escape(words) + r"[^，。；]{0,16}表", alone) is not None
+        # Words that are a title already ("支出决算表") stand alone; others ("三公") need the
+        # 表 that makes them a title.
+        tail = "" if words.endswith("表") else r"[^，。；]{0,16}表"
+        printed = re.search(re.escape(words) + tail, alone) is not None
         if printed:
             message = (
                 f"文中提到“{table.name}”，但未能读出该表的内容（可能是图片、版式特殊或表格被拆分），"
@@ -143,8 +153,8 @@ def package_findings(
             )
         )
     for t in recognized:
-        if not t.get("table_name") or not t.get("all_blank") or t.get("is_empty"):
-            continue
+        if not t.get("table_name") or not t.get("all_blank") or t.get("is_empty") or t.get("doubt"):
+            continue  # a table whose figures could not be read has its own finding
         words = next((x.words for x in due if x.name == t["table_name"]), t["table_name"])
         if re.search(rf"空表|无[^，。；]{{0,12}}{re.escape(words)}", body):
             continue  # the narrative says why ("本部门无国有资本经营预算财政拨款收支，已公开空表")

@@ -28,6 +28,7 @@ is its total).
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -504,6 +505,9 @@ def _place(
     nonneg = all(_cents(t) >= 0 for r in rows for t in r.figures)
     feasible: list[set | None] = list(options)
     broken = [False] * len(rows)
+    # Too many partial sums from below (many children, wide columns): undecided from below,
+    # not failing; decided from above once the row's own placement is known.
+    overflow = [False] * len(rows)
 
     def up(k: int) -> None:
         for c in rows[k].children:
@@ -516,7 +520,7 @@ def _place(
         bound = tuple(max(v[j] for v in options[k]) + tol for j in range(n - 1)) if nonneg else None
         sums = _sums(kids, bound)
         if sums is None:
-            broken[k] = True
+            broken[k] = overflow[k] = True
             return
         kept = {v for v in options[k] if any(_close(v, s, tol) for s in sums)}
         if not kept:
@@ -526,7 +530,8 @@ def _place(
 
     def down(k: int) -> None:
         kids = rows[k].children
-        if kids and not broken[k] and feasible[k] is not None:
+        known = overflow[k] and feasible[k] is not None and len(feasible[k]) == 1
+        if kids and (not broken[k] or known) and feasible[k] is not None:
             tol = _tolerance(len(kids) + 1)
             narrowed = {}
             for c in kids:
@@ -863,12 +868,42 @@ def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
             else:
                 side_rows[first_side] = (no, figures[:n])
                 side_rows[1 - first_side] = (no, figures[n:])
+        elif 0 < len(figures) < (n if label in _SIDE_WORDS else 2 * n) and (
+            label in _SIDE_WORDS or not label
+        ):
+            # Fewer figures than the header has columns: a blank cell left no trace. Its place
+            # is known only when every placement that keeps the order and lets the table's
+            # sums hold reads the same; otherwise the table is doubted, nothing guessed.
+            if label in _SIDE_WORDS:
+                cells = _placed_three(parts, figures, n, lambda c: [c])
+                if cells is None:
+                    return _unplaced_three_public(frame, parts, no, len(figures), n)
+                side_rows[_SIDE_WORDS.index(label)] = (no, cells)
+                shape = "rows"
+                continue
+            pairs = header.count("预算数") >= 2 and not twice
+            shape = "pairs" if pairs else "columns"
+            if pairs:
+                split = (
+                    (lambda c: [c[0::2], c[1::2]])
+                    if first_side == 0
+                    else (lambda c: [c[1::2], c[0::2]])
+                )
+            else:
+                split = (
+                    (lambda c: [c[:n], c[n:]]) if first_side == 0 else (lambda c: [c[n:], c[:n]])
+                )
+            cells = _placed_three(parts, figures, 2 * n, split)
+            if cells is None:
+                return _unplaced_three_public(frame, parts, no, len(figures), n)
+            budget, final = split(cells)
+            side_rows[0], side_rows[1] = (no, budget), (no, final)
         else:
             return None
     if set(side_rows) != {0, 1}:
         return None
     for side in (0, 1):
-        if not _three_sums_hold(parts, [_cents(t) for t in side_rows[side][1]]):
+        if not _three_sums_hold(parts, [_cents(t) if t else 0 for t in side_rows[side][1]]):
             return None
     table = LayoutTable(
         first_line=(frame.header or frame.body)[0], last_line=frame.body[-1], exact=True
@@ -885,6 +920,54 @@ def _three_public(lines: list[str], frame: _Frame) -> LayoutTable | None:
         table.rows.append((table.first_line, tuple(names)))
         table.rows.append((table.first_line, tuple(subs)))
         table.rows.append((side_rows[0][0], tuple(values)))
+    return table
+
+
+MAX_PLACEMENTS = 5000  # order-keeping placements of a 三公 row's figures tried at most
+
+
+def _placed_three(parts: list[str], figures: list[str], width: int, split) -> list[str] | None:
+    """The row's cells ("" where blank) when every order-keeping placement of ``figures`` over
+    ``width`` columns under which each side's sums hold (a blank counting as zero) gives every
+    column the same value; None when none does, they disagree, or there are too many."""
+    if math.comb(width, len(figures)) > MAX_PLACEMENTS:
+        return None
+    found: list[list[str]] = []
+    for spots in itertools.combinations(range(width), len(figures)):
+        cells = [""] * width
+        for k, t in zip(spots, figures, strict=True):
+            cells[k] = t
+        if all(
+            _three_sums_hold(parts, [_cents(t) if t else 0 for t in side]) for side in split(cells)
+        ):
+            found.append(cells)
+    if not found:
+        return None
+    values = {tuple(_cents(t) if t else 0 for t in cells) for cells in found}
+    if len(values) != 1:
+        return None
+    # A column blank under every placement stays blank; one that some placement fills holds
+    # the same value under all of them (a printed 0.00 beside a blank).
+    return [
+        next((c[j] for c in found if c[j]), "") if any(c[j] for c in found) else ""
+        for j in range(width)
+    ]
+
+
+def _unplaced_three_public(
+    frame: _Frame, parts: list[str], line_no: int, found: int, n: int
+) -> LayoutTable:
+    """The 三公 table, recognized by its title and header, whose figures cannot be put in their
+    columns: its header only, and a doubt saying why (the reviewer reads the page)."""
+    table = LayoutTable(
+        first_line=(frame.header or frame.body)[0], last_line=frame.body[-1], exact=True
+    )
+    table.rows.append((table.first_line, tuple(p for p in parts for _ in (0, 1))))
+    table.rows.append((table.first_line, tuple(w for _ in parts for w in _SIDE_WORDS)))
+    table.doubt = (
+        f"第{line_no}行只有{found}个数字，而表头有{2 * n}栏（预算数、决算数各{n}栏）：空白的栏在"
+        "文本中不留痕迹，无法确定各数字属于哪一栏，该表数字未读取"
+    )
     return table
 
 
