@@ -793,7 +793,8 @@ def _direction_rows(records: list) -> list[Row]:
 
 # -- cross_section ------------------------------------------------------------------------------
 
-_PART_NAMES = {
+# How the messages name the parts of a report (also used by pipelines.quality.grouping).
+PART_NAMES = {
     "narrative": "正文",
     "table": "决算表",
     "annex": "附件",
@@ -945,8 +946,8 @@ def _other_basis_note(other_basis: dict, report_id: str, metric: str, bases, pai
         for o in other_basis.get((report_id, twin, flip), []):
             if o.block_index != r.block_index and abs(o.amount_wan - r.amount_wan) < EPS + 0.005:
                 return (
-                    f"{_PART_NAMES.get(r.part, r.part)}（{r.source_location}）所写{_fmt(r.amount_wan)}万元"
-                    f"与{_PART_NAMES.get(o.part, o.part)}（{o.source_location}）{_BASIS_NAMES[flip]}的数字相同，"
+                    f"{PART_NAMES.get(r.part, r.part)}（{r.source_location}）所写{_fmt(r.amount_wan)}万元"
+                    f"与{PART_NAMES.get(o.part, o.part)}（{o.source_location}）{_BASIS_NAMES[flip]}的数字相同，"
                     f"疑将{_BASIS_NAMES[flip]}的数字当作{_BASIS_NAMES[basis]}。"
                 )
     return ""
@@ -967,7 +968,7 @@ def _agreement_row(
 
     def place(r, basis: str | None) -> str:
         said = f"，{_BASIS_NAMES[basis]}" if basis else ""
-        return f"{_PART_NAMES.get(r.part, r.part)}（{r.source_location}{said}）"
+        return f"{PART_NAMES.get(r.part, r.part)}（{r.source_location}{said}）"
 
     return Row(
         report_id,

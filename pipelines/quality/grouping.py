@@ -38,6 +38,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from pipelines.quality.builders import PART_NAMES
 from pipelines.warehouse.schema import FINDING_GROUP_COLUMNS, FINDING_GROUP_TABLE
 
 # Families whose checks compare stated figures with each other: a wrong figure shows in these.
@@ -309,13 +310,6 @@ def groups_of(
 
 # -- what the reviews show --------------------------------------------------------------------
 
-_PART_NAMES = {
-    "narrative": "正文",
-    "table": "决算表",
-    "annex": "附件",
-    "chart": "图表数据",
-    "overview": "部门概况",
-}
 CONSEQUENCES = "由此导致："
 
 
@@ -372,7 +366,7 @@ def cause_text(
     location: str | None,
 ) -> str:
     """ "以下共4项检查未通过，都涉及附件（第561行）所写的“公务接待费”51.33万元：……"."""
-    where = _PART_NAMES.get(part or "", part or "")
+    where = PART_NAMES.get(part or "", part or "")
     where = f"{where}（{location}）" if location else where
     figure = f"“{label}”{value or ''}{unit or ''}" if label else f"{value or ''}{unit or ''}"
     return (
