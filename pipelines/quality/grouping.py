@@ -244,8 +244,13 @@ def refresh_groups(con: duckdb.DuckDBPyConnection, report_ids: Iterable[str]) ->
             "SELECT report_id, finding_id, check_id, family, severity, passed, statement_no, "
             "figure_refs FROM quality.check_result "
             "WHERE report_id IN (SELECT report_id FROM group_target) "
-            # passed checks tell only when they compare a figure with another
-            f"AND (NOT passed OR (family IN {FIGURE_FAMILIES!r} AND figure_refs LIKE '%,%')) "
+            # passed checks tell only when they compare a figure with another, and only in a
+            # report where two failed figure checks could share a suspect
+            f"AND (NOT passed OR (family IN {FIGURE_FAMILIES!r} AND figure_refs LIKE '%,%' "
+            "AND report_id IN (SELECT report_id FROM quality.check_result "
+            "WHERE report_id IN (SELECT report_id FROM group_target) AND NOT passed "
+            f"AND severity = '{_SEVERITY}' AND family IN {FIGURE_FAMILIES!r} "
+            "GROUP BY report_id HAVING count(*) >= 2))) "
             "ORDER BY report_id, finding_id"
         ).fetchall():
             mapping = same.get(rid, {})
