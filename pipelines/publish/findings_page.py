@@ -37,6 +37,9 @@ class Finding:
     status_note: str = ""  # the status with its reason, or why it was reopened
     consequences: int = 0  # failed checks listed under this one (one wrong figure, see
     # pipelines/quality/grouping.py); ``message`` lists them
+    # the families of the finding and of its consequences: the family filter finds a sum
+    # error listed under a cross-section finding too
+    families: tuple[str, ...] = ()
 
     @property
     def check_name(self) -> str:
@@ -89,6 +92,9 @@ def read_findings(con: duckdb.DuckDBPyConnection, year: int, reports_dir: Path) 
                 status=state.status if state else "open",
                 status_note=state.note() if state else "",
                 consequences=len(row["consequences"]),
+                families=tuple(
+                    dict.fromkeys([family, *(c["family"] for c in row["consequences"])])
+                ),
             )
         )
     return findings
@@ -124,7 +130,12 @@ _SCRIPT = """
     var shown = 0;
     rows.forEach(function (row) {
       var keep = names.every(function (n) {
-        return !selects[n].value || row.getAttribute("data-" + n) === selects[n].value;
+        if (!selects[n].value) { return true; }
+        if (n === "family") {  // the finding's family or one of its consequences'
+          return (" " + row.getAttribute("data-families") + " ")
+            .indexOf(" " + selects[n].value + " ") >= 0;
+        }
+        return row.getAttribute("data-" + n) === selects[n].value;
       });
       row.hidden = !keep;
       if (keep) { shown += 1; }
@@ -155,7 +166,10 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
     out_dir.mkdir(parents=True, exist_ok=True)
     title = f"{int(year)}年度各部门决算审核发现"
     departments = sorted({f.department for f in findings})
-    families = sorted({f.family for f in findings}, key=lambda f: (f not in FAMILY_NAMES, f))
+    families = sorted(
+        {x for f in findings for x in (f.families or (f.family,))},
+        key=lambda f: (f not in FAMILY_NAMES, f),
+    )
     parts = [
         *page_head(title, _CSS),
         '<p><a href="index.html">返回本年度汇总</a></p>',
@@ -181,7 +195,8 @@ def write_findings_page(out_dir: Path, year: int, findings: list[Finding]) -> Pa
             css = f"{f.level} dismissed" if f.status == "dismissed" else f.level
             parts.append(
                 f'<tr class="{_text(css)}" data-department="{_text(f.department)}" '
-                f'data-level="{_text(f.level)}" data-family="{_text(f.family)}">'
+                f'data-level="{_text(f.level)}" data-family="{_text(f.family)}" '
+                f'data-families="{_text(" ".join(f.families or (f.family,)))}">'
                 f"<td>{department}</td>"
                 f'<td class="level">{_text(LEVELS.get(f.level, f.level))}</td>'
                 f"<td>{_text(FAMILY_NAMES.get(f.family, f.family))}</td>"

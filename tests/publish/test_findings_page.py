@@ -108,3 +108,31 @@ def test_filters_work_in_headless_chromium(tmp_path: Path) -> None:
     assert _visible_rows(page, "#level=error") == ["error", "error", "error"]
     department = "乙县<b>财政局</b>"
     assert _visible_rows(page, f"#department={department}&family=share") == ["error", "info"]
+
+
+def test_the_family_filter_finds_a_consequence_of_another_family(tmp_path: Path) -> None:
+    """One wrong figure shown as one finding: a cross-section lead with a broken sum listed
+    under it is found by the 合计 filter too, and that family is offered even when no lead has
+    it."""
+    grouped = Finding(
+        "甲县教育局", "error", "cross_section", "正文与决算表不一致；由此导致：合计与各项之和不符",
+        "原文", "第3行", "cross_section.amount", None, consequences=1,
+        families=("cross_section", "sum"),
+    )  # fmt: skip
+    alone = _finding("甲县教育局", "error", "share", "占比与金额不符")
+    page = write_findings_page(tmp_path, 2024, [grouped, alone])
+    text = page.read_text(encoding="utf-8")
+    parser = _Rows()
+    parser.feed(text)
+    assert [r["data-families"] for r in parser.rows] == ["cross_section sum", "share"]
+    assert [r["data-family"] for r in parser.rows] == ["cross_section", "share"]
+    assert '<option value="sum">' in text  # offered although only a consequence is a sum
+    if CHROMIUM.exists():
+        rows = subprocess.run(
+            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-background-networking", "--dump-dom", page.as_uri() + "#family=sum"],
+            capture_output=True, text=True, timeout=120,
+        ).stdout  # fmt: skip
+        shown = re.findall(r"<tr ([^>]*data-level[^>]*)>", rows)
+        assert len(shown) == 2
+        assert [" hidden" in r for r in shown] == [False, True]
