@@ -458,30 +458,26 @@ def _sum_row(
         for c in children
     )
     places = list(dict.fromkeys([parent.source_location] + [c.source_location for c in children]))
+    stated = _fmt(parent.amount_wan)
     if open_parts:
         # The list may leave parts out: only "the parts listed do not exceed the total".
         others = "、".join(_name(m) for m in open_parts)
-        upper = max(parent.amount_wan, allowed.lo) + amount_half(parent.unit)
-        lowest = f"{allowed.lo:,.{_bound_digits(allowed.lo, upper, parent.amount_wan)}f}"
-        return Row(
-            report_id,
-            check_id,
-            "sum",
-            "error",
-            parent.amount_wan,
-            round(total, 2),
-            allowed.lo,
-            upper,
-            f"{what}写为{_fmt(parent.amount_wan)}万元，小于其中列出的组成部分（{parts}万元）之和"
-            f"{_fmt(total)}万元，相差{_fmt(total - parent.amount_wan)}万元（未列出的{others}"
-            f"只会使合计更大；合计至少应为 {lowest}万元）。",
-            f"{what}{_fmt(parent.amount_wan)}万元不小于其中列出的组成部分之和"
-            f"（未列出{others}，故只核对不超过合计）。",
-            parent.source_text,
-            "、".join(places),
-            parent.statement_no,
-            involves=[parent.statement_no] + [c.statement_no for c in children],
+        lower, upper = allowed.lo, max(parent.amount_wan, allowed.lo) + amount_half(parent.unit)
+        lowest = f"{lower:,.{_bound_digits(lower, upper, parent.amount_wan)}f}"
+        failed = (
+            f"{what}写为{stated}万元，小于其中列出的组成部分（{parts}万元）之和{_fmt(total)}万元，"
+            f"相差{_fmt(total - parent.amount_wan)}万元（未列出的{others}只会使合计更大；"
+            f"合计至少应为 {lowest}万元）。"
         )
+        passed = f"{what}{stated}万元不小于其中列出的组成部分之和（未列出{others}，故只核对不超过合计）。"
+    else:
+        lower, upper = allowed.lo, allowed.hi
+        failed = (
+            f"{what}写为{stated}万元，而其组成部分（{parts}万元）合计为{_fmt(total)}万元，"
+            f"相差{_fmt(parent.amount_wan - total)}万元（允许舍入区间 "
+            f"{_amount_bounds(lower, upper, parent.amount_wan)}）。"
+        )
+        passed = f"{what}{stated}万元与其组成部分合计一致。"
     return Row(
         report_id,
         check_id,
@@ -489,12 +485,10 @@ def _sum_row(
         "error",
         parent.amount_wan,
         round(total, 2),
-        allowed.lo,
-        allowed.hi,
-        f"{what}写为{_fmt(parent.amount_wan)}万元，而其组成部分（{parts}万元）合计为{_fmt(total)}万元，"
-        f"相差{_fmt(parent.amount_wan - total)}万元（允许舍入区间 "
-        f"{_amount_bounds(allowed.lo, allowed.hi, parent.amount_wan)}）。",
-        f"{what}{_fmt(parent.amount_wan)}万元与其组成部分合计一致。",
+        lower,
+        upper,
+        failed,
+        passed,
         parent.source_text,
         "、".join(places),
         parent.statement_no,
