@@ -180,17 +180,21 @@ def _execute(defs, instance, force: bool):
 _PLAIN_ERRORS = {"StorageError", "LocationError", "WarehouseBusy"}
 
 
+def _chain(error):
+    """A step's serialized error and its causes, outermost first."""
+    while error is not None:
+        yield error
+        error = error.cause or error.context
+
+
 def _plain_step_error(result) -> str | None:
     """A failed step's error meant for the operator (disk full, a damaged warehouse,
     overlapping folders): its own Chinese message, without a traceback."""
     for event in result.all_events:
-        if not event.is_step_failure or event.step_failure_data.error is None:
-            continue
-        error = event.step_failure_data.error
-        while error is not None:
-            if error.cls_name in _PLAIN_ERRORS:
-                return error.message.split(":", 1)[-1].strip()
-            error = error.cause or error.context
+        if event.is_step_failure:
+            for error in _chain(event.step_failure_data.error):
+                if error.cls_name in _PLAIN_ERRORS:
+                    return error.message.split(":", 1)[-1].strip()
     return None
 
 
@@ -200,11 +204,9 @@ def _failures(result) -> list[str]:
     lines = []
     for event in result.all_events:
         if event.is_step_failure:
-            error = event.step_failure_data.error
-            while error is not None and error.cls_name.startswith("Dagster"):
-                if (error.cause or error.context) is None:
-                    break
-                error = error.cause or error.context
+            chain = list(_chain(event.step_failure_data.error))
+            error = next((e for e in chain if not e.cls_name.startswith("Dagster")), None)
+            error = error or (chain[-1] if chain else None)
             message = (error.message if error else "").strip().splitlines()[:1] or ["?"]
             lines.append(f"{event.step_key}: {message[0]}")
     return lines or ["the run did not complete"]
